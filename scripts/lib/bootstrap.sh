@@ -1,0 +1,27 @@
+# Shared install steps for scripts/: every command here installs what it needs itself.
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    echo "error: '$*' needs root (or sudo)" >&2; return 1; fi
+}
+
+pg_bindir() {
+  ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1
+}
+
+# PostgreSQL server binaries (initdb, pg_ctl, postgres) from Debian's packages when missing.
+ensure_postgresql() {
+  if [ -n "$(pg_bindir)" ] && [ -x "$(pg_bindir)/pg_ctl" ]; then return 0; fi
+  echo "installing PostgreSQL server binaries (apt)" >&2
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+}
+
+# uv (the lock file's installer) from PyPI when missing.
+ensure_uv() {
+  if command -v uv >/dev/null; then return 0; fi
+  echo "installing uv (pip)" >&2
+  python3 -m pip install --quiet --user uv 2>/dev/null || python3 -m pip install --quiet uv
+  export PATH="$HOME/.local/bin:$PATH"
+  command -v uv >/dev/null || { echo "error: uv not on PATH after install" >&2; return 1; }
+}
