@@ -1,0 +1,221 @@
+"""Django settings, read from the environment with python-decouple.
+
+`DJANGO_ENV=dev` (the default) needs no variable at all: SQLite, a generated secret and
+Celery tasks run in-process unless a queue URL is given. `DJANGO_ENV=prod` requires the
+variables of docs/runtime-contract.md and reports every missing one in ONE error at start-up.
+Units are in the comments; docs/app.md has the table.
+"""
+
+import os
+from pathlib import Path
+
+from django.core.management.utils import get_random_secret_key
+
+from backend.env import Env
+
+BASE_DIR = Path(__file__).resolve().parent.parent  # the app/ folder (WORKDIR in the image)
+
+env = Env()
+
+DJANGO_ENV = env.choice("DJANGO_ENV", default="dev", choices=("dev", "prod"))
+PROD = DJANGO_ENV == "prod"
+
+# --- Django core ---------------------------------------------------------------------------
+
+DEBUG = not PROD
+SECRET_KEY = env.string("DJANGO_SECRET_KEY", required=PROD)
+if not SECRET_KEY and not PROD:
+    # Exported so that runserver's autoreloaded child keeps the same key (sessions survive).
+    SECRET_KEY = os.environ["DJANGO_SECRET_KEY"] = "django-insecure-dev-" + get_random_secret_key()
+ALLOWED_HOSTS = env.csv("DJANGO_ALLOWED_HOSTS", required=PROD, default=[] if PROD else ["*"])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "healthkit",
+]
+
+MIDDLEWARE = [
+    # First: answers /healthz and /readyz before host validation (ALB checks use the task IP).
+    "backend.middleware.health_check_middleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "backend.urls"
+WSGI_APPLICATION = "backend.wsgi.application"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+# Behind the ALB (TLS ends there): trust its X-Forwarded-Proto, secure cookies in prod.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = PROD
+CSRF_COOKIE_SECURE = PROD
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# --- Database ------------------------------------------------------------------------------
+
+DB_HOST = env.string("DB_HOST", required=PROD)
+if DB_HOST:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.postgresql",
+            "HOST": DB_HOST,
+            "PORT": env.integer("DB_PORT", default=5432, minimum=1),
+            "NAME": env.string("DB_NAME", default="healthkit"),
+            "USER": env.string("DB_USER", required=PROD),
+            "PASSWORD": env.string("DB_PASSWORD", required=PROD),
+            "CONN_MAX_AGE": env.integer("DB_CONN_MAX_AGE", default=60, minimum=0),  # seconds
+            "CONN_HEALTH_CHECKS": True,
+            "OPTIONS": {
+                "sslmode": env.string("DB_SSLMODE", default="prefer"),
+                "connect_timeout": env.integer("DB_CONNECT_TIMEOUT", default=5, minimum=1),  # seconds
+            },
+        }
+    }
+else:
+    if PROD:  # DB_HOST is already recorded as missing; name its companions too.
+        env.string("DB_USER", required=True)
+        env.string("DB_PASSWORD", required=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": BASE_DIR / "db.sqlite3",
+        }
+    }
+
+# --- AWS and Celery (broker: SQS) ----------------------------------------------------------
+
+AWS_REGION = env.string("AWS_REGION", required=PROD, default="us-east-1")
+
+HEALTHKIT_QUEUE = "apple-health-imports"  # the logical queue name; the URL comes from the stack
+CELERY_APPLE_HEALTH_QUEUE_URL = env.string("CELERY_APPLE_HEALTH_QUEUE_URL", required=PROD)
+
+CELERY_BROKER_URL = env.string("CELERY_BROKER_URL", default="sqs://")
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_WAIT_TIME_SECONDS = env.integer("CELERY_BROKER_WAIT_TIME_SECONDS", default=20, minimum=0)  # seconds
+if CELERY_BROKER_WAIT_TIME_SECONDS > 20:
+    env.invalid(f"CELERY_BROKER_WAIT_TIME_SECONDS ({CELERY_BROKER_WAIT_TIME_SECONDS}) must be at most 20 (SQS's limit)")
+CELERY_BROKER_POLLING_INTERVAL = env.number("CELERY_BROKER_POLLING_INTERVAL", default=0.1, minimum=0.0)
+
+CELERY_TASK_TIME_LIMIT = env.integer("CELERY_TASK_TIME_LIMIT", default=300, minimum=1)  # seconds, hard
+CELERY_TASK_SOFT_TIME_LIMIT = env.integer("CELERY_TASK_SOFT_TIME_LIMIT", default=240, minimum=1)  # seconds
+if CELERY_TASK_SOFT_TIME_LIMIT >= CELERY_TASK_TIME_LIMIT:
+    env.invalid(
+        f"CELERY_TASK_SOFT_TIME_LIMIT ({CELERY_TASK_SOFT_TIME_LIMIT}) must be below "
+        f"CELERY_TASK_TIME_LIMIT ({CELERY_TASK_TIME_LIMIT})"
+    )
+
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "region": AWS_REGION,
+    # Celery never creates or lists queues: it only knows this one, by URL.
+    "predefined_queues": {HEALTHKIT_QUEUE: {"url": CELERY_APPLE_HEALTH_QUEUE_URL}},
+    "wait_time_seconds": CELERY_BROKER_WAIT_TIME_SECONDS,  # long polling; also the requeue delay
+    "polling_interval": CELERY_BROKER_POLLING_INTERVAL,  # seconds between polls when nothing came
+    # Informational only: kombu ignores it for predefined queues, the queue's own
+    # VisibilityTimeout (time limit + 60 s, set by the stack) governs.
+    "visibility_timeout": CELERY_TASK_TIME_LIMIT + 60,
+}
+# dev without a queue URL: tasks run in-process when their transaction commits.
+CELERY_TASK_ALWAYS_EAGER = not PROD and not CELERY_APPLE_HEALTH_QUEUE_URL
+
+CELERY_TASK_DEFAULT_QUEUE = HEALTHKIT_QUEUE
+CELERY_TASK_ROUTES = {"healthkit.*": {"queue": HEALTHKIT_QUEUE}}
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_RESULT_ACCEPT_CONTENT = ["json"]
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A task that raises is not acked: it is rejected and SQS redelivers it (docs/app.md).
+CELERY_TASK_ACKS_ON_FAILURE_OR_TIMEOUT = False
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_CONCURRENCY = env.integer("CELERY_WORKER_CONCURRENCY", default=2, minimum=1)
+CELERY_WORKER_ENABLE_REMOTE_CONTROL = False  # SQS has no broadcast
+CELERY_WORKER_SEND_TASK_EVENTS = False
+CELERY_TASK_SEND_SENT_EVENT = False
+# seconds after SIGTERM that in-flight tasks may still finish (below the 120 s stopTimeout)
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = env.number("CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT", default=90.0, minimum=0.0)
+
+# Liveness of the worker's consumer loop (backend.heartbeat, `python -m backend.health worker`).
+WORKER_HEARTBEAT_FILE = env.string("CELERY_WORKER_HEARTBEAT_FILE", default="/tmp/celery-worker-heartbeat")
+WORKER_HEARTBEAT_MAX_AGE = env.number("CELERY_WORKER_HEARTBEAT_MAX_AGE", default=60.0, minimum=1.0)  # seconds
+
+# --- HealthKit imports ---------------------------------------------------------------------
+
+HEALTHKIT_IMPORT_CHUNK_SIZE = env.integer("HEALTHKIT_IMPORT_CHUNK_SIZE", default=1000, minimum=1)  # samples
+HEALTHKIT_IMPORT_MAX_SAMPLES = env.integer("HEALTHKIT_IMPORT_MAX_SAMPLES", default=5000, minimum=1)  # per request
+HEALTHKIT_CHUNK_MAX_ATTEMPTS = env.integer("HEALTHKIT_CHUNK_MAX_ATTEMPTS", default=5, minimum=1)
+HEALTHKIT_METADATA_MAX_KEYS = env.integer("HEALTHKIT_METADATA_MAX_KEYS", default=64, minimum=0)
+HEALTHKIT_METADATA_MAX_BYTES = env.integer("HEALTHKIT_METADATA_MAX_BYTES", default=4096, minimum=2)  # JSON bytes
+# bytes; the request body limit (Django's DATA_UPLOAD_MAX_MEMORY_SIZE)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.integer("HEALTHKIT_IMPORT_MAX_BODY_BYTES", default=10 * 1024 * 1024, minimum=1024)
+
+# --- API -----------------------------------------------------------------------------------
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "backend.exception_handlers.api_exception_handler",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "HealthKit import API",
+    "DESCRIPTION": "Imports Apple HealthKit samples in chunks (see docs/app.md).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# --- Logging: plain lines on stdout (the awslogs driver ships them) -------------------------
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stdout"}},
+    "root": {
+        "handlers": ["stdout"],
+        "level": env.choice("DJANGO_LOG_LEVEL", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR")),
+    },
+}
+
+env.check(django_env=DJANGO_ENV)

@@ -1,0 +1,59 @@
+"""The application's one error type, and every message text (tests assert on these)."""
+
+
+class ApplicationError(Exception):
+    """A request or an operation that cannot proceed; `errors` is what the API answers."""
+
+    def __init__(self, message: str, *, errors: list[dict] | None = None, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors = errors if errors is not None else [{"message": message}]
+        self.status = status
+
+
+# --- request-level (no sample index) ---
+INVALID_IMPORT = "the import request is invalid"
+MALFORMED_JSON = "malformed JSON: {reason}"
+BODY_NOT_OBJECT = "the body must be a JSON object"
+UNKNOWN_TOP_LEVEL_FIELD = "unknown field (the body holds only `samples`)"
+SAMPLES_MISSING = "this field is required"
+SAMPLES_NOT_LIST = "must be a list of samples"
+SAMPLES_EMPTY = "must contain at least one sample"
+TOO_MANY_SAMPLES = "too many samples: {count} (at most {limit} per request)"
+BODY_TOO_LARGE = "the request body is larger than {limit} bytes"
+IDEMPOTENCY_KEY_INVALID = "must be 1 to 255 printable ASCII characters"
+
+# --- per sample ---
+SAMPLE_NOT_OBJECT = "each sample must be a JSON object"
+FIELD_REQUIRED = "this field is required"
+FIELD_UNKNOWN = "unknown field"
+STRING_REQUIRED = "must be a non-empty string"
+STRING_TOO_LONG = "must be at most {limit} characters"
+TYPE_UNKNOWN = "unknown HealthKit type identifier: {value!r}"
+VALUE_NOT_NUMBER = "must be a finite number, not {kind}"
+VALUE_NOT_INTEGER = "must be the category's integer value"
+VALUE_NEGATIVE = "a workout's duration cannot be negative"
+DATETIME_INVALID = "must be an ISO-8601 date-time with an offset or Z, e.g. 2024-03-10T01:30:00-08:00"
+DATETIME_NAIVE = "must carry an offset or Z (naive date-times are ambiguous)"
+END_BEFORE_START = "end ({end}) is before start ({start})"
+UNIT_REQUIRED = "is required for quantity types"
+UNIT_FORBIDDEN = "must be absent for category types"
+WORKOUT_UNIT_INVALID = "a workout's unit must be a time unit: one of {units}"
+WORKOUT_ACTIVITY_REQUIRED = "is required for workouts"
+WORKOUT_ACTIVITY_UNKNOWN = "unknown workout activity type: {value!r}"
+WORKOUT_ACTIVITY_FORBIDDEN = "only workouts (HKWorkoutTypeIdentifier) have a workout activity type"
+UUID_INVALID = "must be a UUID"
+METADATA_NOT_OBJECT = "must be a JSON object"
+METADATA_TOO_MANY_KEYS = "has {count} keys (at most {limit})"
+METADATA_TOO_LARGE = "is {size} bytes as JSON (at most {limit})"
+TOO_MANY_ERRORS = "more errors not shown (at most {limit} are listed)"
+
+# --- sample queries ---
+QUERY_DATETIME_INVALID = "must be an ISO-8601 date-time with an offset or Z"
+QUERY_RANGE_INVALID = "`start` ({start}) is after `end` ({end})"
+
+# --- chunk processing ---
+CHUNK_PAYLOAD_INVALID = "chunk payload is invalid at sample {index}: {field}: {message}"
+CHUNK_ATTEMPTS_EXHAUSTED = "gave up after {attempts} attempts: {error}"
+BATCH_NOT_COMPLETE = "cannot finalize batch {batch_id}: {ended} of {total} chunks have ended"
+BATCH_ALREADY_FINAL = "cannot finalize batch {batch_id}: status is {status}"

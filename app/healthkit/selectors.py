@@ -1,0 +1,44 @@
+"""Reads: a user sees only their own batches and samples."""
+
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
+
+from healthkit.models import AppleHealthImportBatch, ChunkStatus, HealthSample
+
+
+def import_batch_get(*, user: AbstractBaseUser, batch_id) -> AppleHealthImportBatch | None:
+    """The user's batch, or None (also for another user's batch)."""
+    return AppleHealthImportBatch.objects.filter(owner=user, pk=batch_id).first()
+
+
+def import_batch_by_idempotency_key(*, user: AbstractBaseUser, idempotency_key: str) -> AppleHealthImportBatch | None:
+    return AppleHealthImportBatch.objects.filter(owner=user, idempotency_key=idempotency_key).first()
+
+
+def import_batch_errors(*, batch: AppleHealthImportBatch) -> list[dict]:
+    """The errors of the batch's failed chunks, by chunk index."""
+    failed = batch.chunks.filter(status=ChunkStatus.FAILED).order_by("index")
+    return [
+        {"chunk": index, "attempts": attempts, "message": error}
+        for index, attempts, error in failed.values_list("index", "attempts", "error")
+    ]
+
+
+def sample_list(
+    *,
+    user: AbstractBaseUser,
+    type: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> QuerySet[HealthSample]:
+    """The user's samples, newest first; `start`/`end` keep samples overlapping [start, end]."""
+    samples = HealthSample.objects.filter(owner=user)
+    if type:
+        samples = samples.filter(type=type)
+    if start is not None:
+        samples = samples.filter(end_at__gte=start)
+    if end is not None:
+        samples = samples.filter(start_at__lte=end)
+    return samples.order_by("-start_at", "-id")

@@ -1,0 +1,1 @@
+"""Writes: import batches and chunks (imports.py), samples (samples.py)."""

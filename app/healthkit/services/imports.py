@@ -1,0 +1,263 @@
+"""Import batches and chunks: create, import a chunk, record a failed attempt, finalize.
+
+A chunk's life: `queued` -> (claim: attempts + 1) `processing` -> `succeeded`, or back to
+`queued` after a failed attempt, or `failed` once HEALTHKIT_CHUNK_MAX_ATTEMPTS attempts
+failed. The batch is finalized, exactly once, by the transaction that ends its last chunk:
+every chunk end takes the batch row lock, so the counters are serialized.
+"""
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+from math import ceil
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from healthkit import errors
+from healthkit.db import lock_timeout, query_cancelled_on_interrupt
+from healthkit.errors import ApplicationError
+from healthkit.models import (
+    BATCH_OPEN_STATUSES,
+    CHUNK_FINAL_STATUSES,
+    AppleHealthImportBatch,
+    AppleHealthImportChunk,
+    BatchStatus,
+    ChunkStatus,
+)
+from healthkit.services.samples import samples_upsert
+from healthkit.validation import SampleIn, sample_parse
+
+logger = logging.getLogger(__name__)
+
+#: characters of an error kept on a chunk row
+MAX_ERROR_LENGTH = 2000
+#: milliseconds chunk_release waits for the chunk's row lock before giving up
+RELEASE_LOCK_TIMEOUT_MS = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkImportResult:
+    chunk_id: str
+    status: str
+    records_created: int = 0
+    records_duplicate: int = 0
+    skipped: bool = False  # the chunk had already ended (or is gone): nothing was done
+
+
+def _chunks_enqueue(chunk_id: str) -> None:
+    from healthkit.tasks import import_chunk  # tasks import services; enqueue lazily
+
+    import_chunk.delay(chunk_id)
+
+
+def import_batch_create(
+    *,
+    owner: AbstractBaseUser,
+    samples: Sequence[SampleIn],
+    idempotency_key: str | None = None,
+    chunk_size: int | None = None,
+) -> tuple[AppleHealthImportBatch, bool]:
+    """Store a batch and its chunks, enqueue one task per chunk at commit; (batch, created).
+
+    With an idempotency key the owner already used, the first batch is returned instead
+    (created False); the unique (owner, idempotency_key) constraint settles races.
+    """
+    chunk_size = chunk_size or settings.HEALTHKIT_IMPORT_CHUNK_SIZE
+    if idempotency_key:
+        existing = AppleHealthImportBatch.objects.filter(owner=owner, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing, False
+    try:
+        with transaction.atomic():
+            batch = _batch_with_chunks_create(
+                owner=owner, samples=samples, idempotency_key=idempotency_key, chunk_size=chunk_size
+            )
+    except IntegrityError:
+        if not idempotency_key:
+            raise
+        return AppleHealthImportBatch.objects.get(owner=owner, idempotency_key=idempotency_key), False
+    return batch, True
+
+
+def _batch_with_chunks_create(*, owner, samples, idempotency_key, chunk_size) -> AppleHealthImportBatch:
+    batch = AppleHealthImportBatch.objects.create(
+        owner=owner,
+        idempotency_key=idempotency_key or None,
+        chunks_total=ceil(len(samples) / chunk_size),
+        records_received=len(samples),
+    )
+    chunks = AppleHealthImportChunk.objects.bulk_create(
+        AppleHealthImportChunk(
+            batch=batch,
+            index=index,
+            payload=[sample.to_payload() for sample in samples[start : start + chunk_size]],
+            records_received=len(samples[start : start + chunk_size]),
+        )
+        for index, start in enumerate(range(0, len(samples), chunk_size))
+    )
+    for chunk in chunks:
+        transaction.on_commit(partial(_chunks_enqueue, str(chunk.id)))
+    return batch
+
+
+def chunk_import(*, chunk_id: str) -> ChunkImportResult:
+    """Upsert a chunk's samples and end it; a chunk that already ended is left as it is.
+
+    Raises whatever stops the attempt (invalid payload, database errors, time limits); the
+    task decides what that means (chunk_failure_record / chunk_release).
+    """
+    if not _chunk_claim(chunk_id=chunk_id):
+        return _skipped(chunk_id)
+    with transaction.atomic(), query_cancelled_on_interrupt():
+        chunk = AppleHealthImportChunk.objects.select_for_update().get(pk=chunk_id)
+        if chunk.status in CHUNK_FINAL_STATUSES:  # another delivery of the same message won
+            return _skipped(chunk_id, status=chunk.status)
+        owner_id = AppleHealthImportBatch.objects.values_list("owner_id", flat=True).get(pk=chunk.batch_id)
+        samples = _chunk_samples(chunk)
+        created = samples_upsert(owner_id=owner_id, samples=samples, batch_id=chunk.batch_id)
+        duplicate = len(samples) - created
+        _chunk_end(chunk, status=ChunkStatus.SUCCEEDED, created=created, duplicate=duplicate)
+        _batch_chunk_ended(batch_id=chunk.batch_id, succeeded=True, created=created, duplicate=duplicate)
+    return ChunkImportResult(
+        chunk_id=chunk_id, status=ChunkStatus.SUCCEEDED, records_created=created, records_duplicate=duplicate
+    )
+
+
+def _skipped(chunk_id: str, *, status: str | None = None) -> ChunkImportResult:
+    if status is None:
+        status = AppleHealthImportChunk.objects.filter(pk=chunk_id).values_list("status", flat=True).first()
+    return ChunkImportResult(chunk_id=chunk_id, status=status or "missing", skipped=True)
+
+
+def _chunk_claim(*, chunk_id: str) -> bool:
+    """Count an attempt (committed at once, so crashes count too); False if nothing to do."""
+    now = timezone.now()
+    with transaction.atomic():
+        chunk = AppleHealthImportChunk.objects.select_for_update().filter(pk=chunk_id).first()
+        if chunk is None:
+            logger.warning("import chunk %s does not exist (deleted?); nothing to do", chunk_id)
+            return False
+        if chunk.status in CHUNK_FINAL_STATUSES:
+            logger.info("import chunk %s already %s; nothing to do", chunk_id, chunk.status)
+            return False
+        chunk.attempts += 1
+        chunk.status = ChunkStatus.PROCESSING
+        chunk.started_at = chunk.started_at or now
+        chunk.save(update_fields=("attempts", "status", "started_at", "updated_at"))
+        AppleHealthImportBatch.objects.filter(pk=chunk.batch_id, status=BatchStatus.QUEUED).update(
+            status=BatchStatus.PROCESSING, started_at=now, updated_at=now
+        )
+    return True
+
+
+def _chunk_samples(chunk: AppleHealthImportChunk) -> list[SampleIn]:
+    if not isinstance(chunk.payload, list):
+        raise ApplicationError(errors.CHUNK_PAYLOAD_INVALID.format(index="-", field="payload", message="not a list"))
+    samples = []
+    for index, raw in enumerate(chunk.payload):
+        sample, problems = sample_parse(raw, index=index)
+        if problems:
+            first = problems[0]
+            raise ApplicationError(
+                errors.CHUNK_PAYLOAD_INVALID.format(index=index, field=first["field"], message=first["message"])
+            )
+        samples.append(sample)
+    return samples
+
+
+def _chunk_end(
+    chunk: AppleHealthImportChunk, *, status: str, created: int = 0, duplicate: int = 0, error: str = ""
+) -> None:
+    chunk.status = status
+    chunk.records_created = created
+    chunk.records_duplicate = duplicate
+    chunk.error = error
+    chunk.finished_at = timezone.now()
+    chunk.save(update_fields=("status", "records_created", "records_duplicate", "error", "finished_at", "updated_at"))
+
+
+def _batch_chunk_ended(*, batch_id, succeeded: bool, created: int = 0, duplicate: int = 0) -> None:
+    """Count one ended chunk under the batch row lock; the last one finalizes the batch."""
+    batch = AppleHealthImportBatch.objects.select_for_update().get(pk=batch_id)
+    if succeeded:
+        batch.chunks_succeeded += 1
+        batch.records_created += created
+        batch.records_duplicate += duplicate
+    else:
+        batch.chunks_failed += 1
+    batch.save(
+        update_fields=("chunks_succeeded", "chunks_failed", "records_created", "records_duplicate", "updated_at")
+    )
+    if batch.chunks_ended == batch.chunks_total:
+        batch_finalize(batch_id=batch_id)
+
+
+def _final_status(batch: AppleHealthImportBatch) -> str:
+    if batch.chunks_failed == 0:
+        return BatchStatus.COMPLETED
+    if batch.chunks_succeeded == 0:
+        return BatchStatus.FAILED
+    return BatchStatus.COMPLETED_WITH_ERRORS
+
+
+def batch_finalize(*, batch_id) -> AppleHealthImportBatch:
+    """Give a batch whose chunks have all ended its final status; only once (else ApplicationError)."""
+    with transaction.atomic():
+        batch = AppleHealthImportBatch.objects.select_for_update().get(pk=batch_id)
+        if batch.status not in BATCH_OPEN_STATUSES:
+            raise ApplicationError(errors.BATCH_ALREADY_FINAL.format(batch_id=batch_id, status=batch.status))
+        if batch.chunks_ended < batch.chunks_total:
+            raise ApplicationError(
+                errors.BATCH_NOT_COMPLETE.format(batch_id=batch_id, ended=batch.chunks_ended, total=batch.chunks_total)
+            )
+        batch.status = _final_status(batch)
+        batch.finished_at = timezone.now()
+        batch.errors = [
+            {"chunk": index, "attempts": attempts, "message": error}
+            for index, attempts, error in batch.chunks.filter(status=ChunkStatus.FAILED)
+            .order_by("index")
+            .values_list("index", "attempts", "error")
+        ]
+        batch.save(update_fields=("status", "finished_at", "errors", "updated_at"))
+    logger.info("import batch %s finalized: %s", batch_id, batch.status)
+    return batch
+
+
+def chunk_failure_record(*, chunk_id: str, error: str, max_attempts: int | None = None) -> str:
+    """After a failed attempt: `failed` (and counted on the batch) at the last attempt, else `queued`.
+
+    Returns the chunk's status afterwards; a chunk that already ended is left as it is.
+    """
+    max_attempts = max_attempts or settings.HEALTHKIT_CHUNK_MAX_ATTEMPTS
+    error = error[:MAX_ERROR_LENGTH]
+    with transaction.atomic():
+        chunk = AppleHealthImportChunk.objects.select_for_update().filter(pk=chunk_id).first()
+        if chunk is None or chunk.status in CHUNK_FINAL_STATUSES:
+            return chunk.status if chunk else "missing"
+        if chunk.attempts < max_attempts:
+            chunk.status = ChunkStatus.QUEUED
+            chunk.error = error
+            chunk.save(update_fields=("status", "error", "updated_at"))
+            return chunk.status
+        final_error = errors.CHUNK_ATTEMPTS_EXHAUSTED.format(attempts=chunk.attempts, error=error)
+        _chunk_end(chunk, status=ChunkStatus.FAILED, error=final_error[:MAX_ERROR_LENGTH])
+        _batch_chunk_ended(batch_id=chunk.batch_id, succeeded=False)
+    logger.error("import chunk %s failed after %s attempts: %s", chunk_id, chunk.attempts, error)
+    return ChunkStatus.FAILED
+
+
+def chunk_release(*, chunk_id: str, error: str) -> bool:
+    """Make a chunk whose attempt was cut short (time limit, database) retryable again.
+
+    Best effort: it waits at most RELEASE_LOCK_TIMEOUT_MS for the chunk's row, and a chunk
+    left `processing` is retried all the same.
+    """
+    with lock_timeout(RELEASE_LOCK_TIMEOUT_MS):
+        updated = AppleHealthImportChunk.objects.filter(pk=chunk_id, status=ChunkStatus.PROCESSING).update(
+            status=ChunkStatus.QUEUED, error=error[:MAX_ERROR_LENGTH], updated_at=timezone.now()
+        )
+    return bool(updated)

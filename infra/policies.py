@@ -1,0 +1,154 @@
+"""Policy documents as pure functions: IAM trust and permission policies, queue policies and the
+ECR lifecycle policy. Each takes plain strings (ARNs, names) and returns a dict ready for
+``json.dumps``; components call them inside ``Output.apply``.
+
+Least privilege (DESIGN.md): every statement is scoped to ARNs the stack created, no ``*``
+actions, ``Resource: "*"`` only for ``ecr:GetAuthorizationToken``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from infra import invariants as inv
+
+VERSION = "2012-10-17"
+
+
+def _doc(*statements: dict) -> dict:
+    return {"Version": VERSION, "Statement": list(statements)}
+
+
+def ecs_tasks_trust_policy(account_id: str | None = None, region: str | None = None) -> dict:
+    """Trust policy letting ECS tasks assume a role.
+
+    With ``account_id`` and ``region`` (task roles), the ``aws:SourceAccount`` / ``aws:SourceArn``
+    conditions stop another account's ECS from assuming it (confused deputy).
+    """
+    statement: dict = {
+        "Sid": "EcsTasksAssume",
+        "Effect": "Allow",
+        "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+        "Action": "sts:AssumeRole",
+    }
+    if account_id and region:
+        statement["Condition"] = {
+            "StringEquals": {"aws:SourceAccount": account_id},
+            "ArnLike": {"aws:SourceArn": f"arn:aws:ecs:{region}:{account_id}:*"},
+        }
+    return _doc(statement)
+
+
+def log_streams_arn(log_group_arn: str) -> str:
+    """ARN of every stream of a log group (Pulumi's LogGroup.arn has no ``:*`` suffix)."""
+    base = log_group_arn[:-2] if log_group_arn.endswith(":*") else log_group_arn
+    return f"{base}:log-stream:*"
+
+
+def execution_role_policy(
+    *, repository_arn: str, log_group_arns: Sequence[str], secret_arns: Sequence[str],
+) -> dict:
+    """What ECS needs to start the tasks: pull from this repository, write to these log groups,
+    read these secrets (the ``secrets`` of the container definitions)."""
+    return _doc(
+        {
+            "Sid": "EcrAuthToken",
+            "Effect": "Allow",
+            "Action": ["ecr:GetAuthorizationToken"],
+            "Resource": "*",  # AWS offers no resource-level scoping for this action
+        },
+        {
+            "Sid": "PullFromRepository",
+            "Effect": "Allow",
+            "Action": [
+                "ecr:BatchCheckLayerAvailability",
+                "ecr:BatchGetImage",
+                "ecr:GetDownloadUrlForLayer",
+            ],
+            "Resource": [repository_arn],
+        },
+        {
+            "Sid": "WriteLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": [log_streams_arn(arn) for arn in log_group_arns],
+        },
+        {
+            "Sid": "ReadSecrets",
+            "Effect": "Allow",
+            "Action": ["secretsmanager:GetSecretValue"],
+            "Resource": sorted(set(secret_arns)),
+        },
+    )
+
+
+def api_task_policy(*, queue_arn: str) -> dict:
+    """The api task role: enqueue to the stack's queue and read its attributes (readiness)."""
+    return _doc({
+        "Sid": "EnqueueImports",
+        "Effect": "Allow",
+        "Action": list(inv.API_QUEUE_ACTIONS),
+        "Resource": [queue_arn],
+    })
+
+
+def worker_task_policy(*, queue_arn: str) -> dict:
+    """The worker task role: consume the stack's queue (receive, delete, extend visibility),
+    read its attributes, and send (Celery retries re-publish)."""
+    return _doc({
+        "Sid": "ConsumeImports",
+        "Effect": "Allow",
+        "Action": list(inv.WORKER_QUEUE_ACTIONS),
+        "Resource": [queue_arn],
+    })
+
+
+def deny_insecure_transport_queue_policy(*, queue_arn: str) -> dict:
+    """Queue policy denying every request that does not use TLS (aws:SecureTransport false)."""
+    return _doc({
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Action": "sqs:*",
+        "Resource": queue_arn,
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    })
+
+
+def redrive_policy(*, dead_letter_queue_arn: str, max_receive_count: int) -> dict:
+    """The main queue's RedrivePolicy attribute."""
+    return {"deadLetterTargetArn": dead_letter_queue_arn, "maxReceiveCount": max_receive_count}
+
+
+def redrive_allow_policy(*, source_queue_arn: str) -> dict:
+    """The dead-letter queue's RedriveAllowPolicy: only our main queue may use it."""
+    return {"redrivePermission": "byQueue", "sourceQueueArns": [source_queue_arn]}
+
+
+def ecr_lifecycle_policy(*, max_images: int, untagged_expiry_days: int) -> dict:
+    """ECR lifecycle: expire untagged images after N days; keep at most ``max_images`` in all."""
+    return {
+        "rules": [
+            {
+                "rulePriority": 1,
+                "description": f"Expire untagged images after {untagged_expiry_days} days",
+                "selection": {
+                    "tagStatus": "untagged",
+                    "countType": "sinceImagePushed",
+                    "countUnit": "days",
+                    "countNumber": untagged_expiry_days,
+                },
+                "action": {"type": "expire"},
+            },
+            {
+                "rulePriority": 2,
+                "description": f"Keep the {max_images} most recent images",
+                "selection": {
+                    "tagStatus": "any",
+                    "countType": "imageCountMoreThan",
+                    "countNumber": max_images,
+                },
+                "action": {"type": "expire"},
+            },
+        ]
+    }

@@ -1,0 +1,436 @@
+"""The invariants of DESIGN.md as plain functions over resources.
+
+Properties may be plain dicts/lists (tests) or pulumi_policy's read-only proxies (a real preview:
+``Mapping``/``Sequence`` that raise ``UnknownValueError`` on values not known yet, which makes the
+framework skip the check), so the rules only rely on ``Mapping``/``Sequence`` behaviour.
+
+A rule takes :class:`Resource` values (type token, logical name, properties with engine names,
+``protect``) and returns violation messages (empty when satisfied). ``policy/pack.py`` wraps
+them for ``pulumi preview --policy-pack policy``; tests call them directly on the resources
+``stacks.mockrun`` recorded. Resource rules look at one resource; stack rules join several
+(task definition -> task role -> role policy; queue -> queue policy).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from infra import invariants as inv
+
+QUEUE = "aws:sqs/queue:Queue"
+QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+IAM_POLICY = "aws:iam/policy:Policy"
+TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
+TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
+LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"
+SCALABLE_TARGET = "aws:appautoscaling/target:Target"
+DB_INSTANCE = "aws:rds/instance:Instance"
+
+#: Resources holding state that must survive a mistaken ``pulumi destroy`` in prod.
+STATEFUL_TYPES = frozenset({
+    QUEUE, "aws:ecr/repository:Repository", DB_INSTANCE, "aws:secretsmanager/secret:Secret",
+    "aws:cloudwatch/logGroup:LogGroup",
+})
+
+SECRET_VARIABLES = ("DJANGO_SECRET_KEY", "DB_USER", "DB_PASSWORD")
+
+
+@dataclass(frozen=True)
+class Resource:
+    """What a rule sees of a resource."""
+
+    type: str
+    name: str
+    props: Mapping[str, Any]
+    protect: bool = False
+    urn: str = ""
+
+
+def resources_from_records(records: Iterable[Any]) -> list[Resource]:
+    """Rule views of recorded provider resources (``stacks.mockrun.RecordedResource``): their
+    properties are the mock's outputs, which include the inputs, as in a real stack validation."""
+    return [Resource(r.type, r.name, r.outputs, r.protect, r.urn) for r in records if r.custom]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named invariant: ``check`` takes one resource (``scope="resource"``) or all of them."""
+
+    name: str
+    description: str
+    scope: str
+    check: Callable[..., list[str]]
+    types: frozenset = field(default_factory=frozenset)
+    """Resource rules: the types they apply to (empty: all)."""
+
+
+# --- Helpers ------------------------------------------------------------------------------------
+
+def _json(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    return value
+
+
+def _as_list(value: Any) -> list:
+    if value is None:
+        return []
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
+        return list(value)
+    return [value]
+
+
+def statements(document: Any) -> list[dict]:
+    """Statements of a policy document (a JSON string or dict)."""
+    doc = _json(document) or {}
+    return [s for s in _as_list(doc.get("Statement")) if isinstance(s, Mapping)]
+
+
+def iam_documents(resources: Iterable[Resource]) -> Iterator[tuple[Resource, str, Any]]:
+    """Every policy document the resources carry: ``(resource, kind, document)`` with kind
+    ``permissions`` (identity policies), ``trust`` (assume-role) or ``resource`` (queue policies)."""
+    for r in resources:
+        if r.type in (ROLE_POLICY, IAM_POLICY) and r.props.get("policy"):
+            yield r, "permissions", r.props["policy"]
+        elif r.type == ROLE:
+            if r.props.get("assumeRolePolicy"):
+                yield r, "trust", r.props["assumeRolePolicy"]
+            for inline in _as_list(r.props.get("inlinePolicies")):
+                if isinstance(inline, Mapping) and inline.get("policy"):
+                    yield r, "permissions", inline["policy"]
+        elif r.type in (QUEUE_POLICY, QUEUE) and r.props.get("policy"):
+            yield r, "resource", r.props["policy"]
+
+
+def _allow_statements(r: Resource) -> Iterator[dict]:
+    for _, kind, doc in iam_documents([r]):
+        if kind == "permissions":
+            for s in statements(doc):
+                if s.get("Effect") == "Allow":
+                    yield s
+
+
+def container_definitions(r: Resource) -> list[dict]:
+    """A task definition's container definitions (decoded)."""
+    return [c for c in _as_list(_json(r.props.get("containerDefinitions"))) if isinstance(c, Mapping)]
+
+
+def _env(container: dict) -> dict[str, str]:
+    return {e.get("name"): e.get("value") for e in container.get("environment", [])}
+
+
+def _is_worker(container: dict) -> bool:
+    command = container.get("command") or []
+    return container.get("name") == "worker" or (command[:1] == ["celery"] and "worker" in command)
+
+
+# --- Resource rules ----------------------------------------------------------------------------
+
+def queue_long_polling(r: Resource) -> list[str]:
+    wait = r.props.get("receiveWaitTimeSeconds")
+    if wait != inv.RECEIVE_WAIT_SECONDS:
+        return [f"queue {r.name}: receiveWaitTimeSeconds is {wait}, must be {inv.RECEIVE_WAIT_SECONDS} (long polling)"]
+    return []
+
+
+def queue_encrypted(r: Resource) -> list[str]:
+    if r.props.get("sqsManagedSseEnabled") or r.props.get("kmsMasterKeyId"):
+        return []
+    return [f"queue {r.name}: not encrypted at rest (set sqsManagedSseEnabled or kmsMasterKeyId)"]
+
+
+def iam_no_wildcard_actions(r: Resource) -> list[str]:
+    out = []
+    for s in _allow_statements(r):
+        if "NotAction" in s:
+            out.append(f"{r.name}: Allow with NotAction grants every other action; name the actions")
+        for action in _as_list(s.get("Action")):
+            if "*" in str(action):
+                out.append(f"{r.name}: Allow statement grants {action!r}; name each action (no '*')")
+    return out
+
+
+def iam_star_resource_only_where_required(r: Resource) -> list[str]:
+    out = []
+    for s in _allow_statements(r):
+        if "*" in _as_list(s.get("Resource")) or "NotResource" in s:
+            extra = sorted(set(_as_list(s.get("Action"))) - set(inv.STAR_RESOURCE_ACTIONS))
+            if extra:
+                out.append(f"{r.name}: Resource '*' for {extra}; only {list(inv.STAR_RESOURCE_ACTIONS)} may use it")
+    return out
+
+
+def iam_no_forbidden_sqs_actions(r: Resource) -> list[str]:
+    out = []
+    for s in _allow_statements(r):
+        bad = sorted(set(_as_list(s.get("Action"))) & set(inv.FORBIDDEN_TASK_ACTIONS))
+        if bad:
+            out.append(f"{r.name}: grants {bad}; Celery must never create, list, purge or delete queues")
+    return out
+
+
+def task_definition_secrets_not_plain(r: Resource) -> list[str]:
+    out = []
+    for c in container_definitions(r):
+        env = _env(c)
+        secret_names = {s.get("name") for s in c.get("secrets", [])}
+        for name in SECRET_VARIABLES:
+            if name in env:
+                out.append(f"{r.name}/{c.get('name')}: {name} is plain environment; use ECS secrets")
+            if name not in secret_names:
+                out.append(f"{r.name}/{c.get('name')}: {name} missing from secrets")
+        if "AWS_ENDPOINT_URL_SQS" in env:
+            out.append(f"{r.name}/{c.get('name')}: AWS_ENDPOINT_URL_SQS must never be set in AWS")
+    return out
+
+
+def worker_container_contract(r: Resource) -> list[str]:
+    out = []
+    for c in container_definitions(r):
+        if not _is_worker(c):
+            continue
+        where = f"{r.name}/{c.get('name')}"
+        if c.get("stopTimeout") != inv.WORKER_STOP_TIMEOUT_SECONDS:
+            out.append(f"{where}: stopTimeout is {c.get('stopTimeout')}, must be {inv.WORKER_STOP_TIMEOUT_SECONDS}")
+        if c.get("portMappings"):
+            out.append(f"{where}: the worker must not map ports")
+        if (c.get("healthCheck") or {}).get("command") != inv.WORKER_HEALTH_CHECK_COMMAND:
+            out.append(f"{where}: health check must be {inv.WORKER_HEALTH_CHECK_COMMAND} (not celery inspect ping)")
+        soft = _env(c).get("CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT")
+        if soft is None or not int(soft) < (c.get("stopTimeout") or 0):
+            out.append(f"{where}: CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT ({soft}) must be below stopTimeout")
+        if "migrate" in " ".join(c.get("command") or []):
+            out.append(f"{where}: the worker must never run migrations")
+    return out
+
+
+def api_migrates_before_serving(r: Resource) -> list[str]:
+    containers = {c.get("name"): c for c in container_definitions(r)}
+    api = containers.get("api")
+    if api is None:
+        return []
+    migrate = containers.get("migrate")
+    if migrate is None:
+        return [f"{r.name}: api task has no migrate container"]
+    out = []
+    if migrate.get("essential", True):
+        out.append(f"{r.name}: migrate must be essential: false (it exits when done)")
+    if {"containerName": "migrate", "condition": "SUCCESS"} not in (api.get("dependsOn") or []):
+        out.append(f"{r.name}: api must dependsOn migrate with condition SUCCESS")
+    return out
+
+
+def target_group_health_check(r: Resource) -> list[str]:
+    path = (r.props.get("healthCheck") or {}).get("path")
+    if path != inv.HEALTH_CHECK_PATH:
+        return [f"{r.name}: health check path is {path!r}, must be {inv.HEALTH_CHECK_PATH}"]
+    return []
+
+
+def service_never_scales_to_zero(r: Resource) -> list[str]:
+    if r.props.get("serviceNamespace") == "ecs" and (r.props.get("minCapacity") or 0) < 1:
+        return [f"{r.name}: minCapacity {r.props.get('minCapacity')} < 1; a single message must always be served"]
+    return []
+
+
+def prod_stateful_resources_protected(r: Resource) -> list[str]:
+    if (r.props.get("tags") or {}).get("Environment") != "prod":
+        return []
+    out = []
+    if r.type in STATEFUL_TYPES and not r.protect:
+        out.append(f"{r.name} ({r.type}) is stateful and must be protected in prod")
+    if r.type == DB_INSTANCE and not r.props.get("deletionProtection"):
+        out.append(f"{r.name}: deletionProtection must be on in prod")
+    if r.type == LOAD_BALANCER and not r.props.get("enableDeletionProtection"):
+        out.append(f"{r.name}: enableDeletionProtection must be on in prod")
+    return out
+
+
+# --- Stack rules -------------------------------------------------------------------------------
+
+def _of(resources: Sequence[Resource], type_token: str) -> list[Resource]:
+    return [r for r in resources if r.type == type_token]
+
+
+def _dead_letter_arns(resources: Sequence[Resource]) -> set[str]:
+    arns = set()
+    for q in _of(resources, QUEUE):
+        redrive = _json(q.props.get("redrivePolicy")) or {}
+        if redrive.get("deadLetterTargetArn"):
+            arns.add(redrive["deadLetterTargetArn"])
+    return arns
+
+
+def queue_visibility_covers_time_limit(resources: Sequence[Resource]) -> list[str]:
+    limits = []
+    for td in _of(resources, TASK_DEFINITION):
+        for c in container_definitions(td):
+            if _is_worker(c) and "CELERY_TASK_TIME_LIMIT" in _env(c):
+                limits.append(int(_env(c)["CELERY_TASK_TIME_LIMIT"]))
+    if not limits:
+        return []
+    needed = inv.visibility_timeout_for(max(limits))
+    dlqs = _dead_letter_arns(resources)
+    out = []
+    for q in _of(resources, QUEUE):
+        if q.props.get("arn") in dlqs:
+            continue
+        visibility = q.props.get("visibilityTimeoutSeconds") or 30
+        if visibility < needed:
+            out.append(f"queue {q.name}: visibilityTimeoutSeconds {visibility} < task time limit {max(limits)} "
+                       f"+ {inv.VISIBILITY_MARGIN_SECONDS} = {needed}")
+    return out
+
+
+def queue_has_dead_letter_queue(resources: Sequence[Resource]) -> list[str]:
+    dlqs = _dead_letter_arns(resources)
+    out = []
+    for q in _of(resources, QUEUE):
+        if q.props.get("arn") in dlqs:
+            continue
+        redrive = _json(q.props.get("redrivePolicy")) or {}
+        if not redrive.get("deadLetterTargetArn") or not redrive.get("maxReceiveCount"):
+            out.append(f"queue {q.name}: no redrivePolicy with a dead-letter queue and maxReceiveCount")
+    return out
+
+
+def _denies_insecure_transport(document: Any) -> bool:
+    for s in statements(document):
+        condition = (s.get("Condition") or {}).get("Bool") or {}
+        if s.get("Effect") == "Deny" and str(condition.get("aws:SecureTransport")).lower() == "false":
+            return True
+    return False
+
+
+def queue_denies_insecure_transport(resources: Sequence[Resource]) -> list[str]:
+    protected = {p.props.get("queueUrl") for p in _of(resources, QUEUE_POLICY)
+                 if _denies_insecure_transport(p.props.get("policy"))}
+    out = []
+    for q in _of(resources, QUEUE):
+        if q.props.get("url") in protected or _denies_insecure_transport(q.props.get("policy")):
+            continue
+        out.append(f"queue {q.name}: no policy denying requests without TLS (aws:SecureTransport false)")
+    return out
+
+
+def sqs_statements_scoped_to_stack_queues(resources: Sequence[Resource]) -> list[str]:
+    queue_arns = {q.props.get("arn") for q in _of(resources, QUEUE)}
+    out = []
+    for r in resources:
+        for s in _allow_statements(r):
+            if any(str(a).startswith("sqs:") for a in _as_list(s.get("Action"))):
+                outside = sorted(set(_as_list(s.get("Resource"))) - queue_arns)
+                if outside:
+                    out.append(f"{r.name}: SQS statement on {outside}, not a queue of this stack")
+    return out
+
+
+def _role_actions(resources: Sequence[Resource], role_arn: str) -> set[str]:
+    roles = [r for r in _of(resources, ROLE) if r.props.get("arn") == role_arn]
+    names = {r.props.get("name") for r in roles} | {r.props.get("id") for r in roles}
+    actions: set[str] = set()
+    for policy in _of(resources, ROLE_POLICY):
+        if policy.props.get("role") in names:
+            for s in _allow_statements(policy):
+                actions |= set(_as_list(s.get("Action")))
+    for role in roles:
+        for s in _allow_statements(role):
+            actions |= set(_as_list(s.get("Action")))
+    return actions
+
+
+def task_roles_least_privilege(resources: Sequence[Resource]) -> list[str]:
+    out = []
+    for td in _of(resources, TASK_DEFINITION):
+        names = {c.get("name") for c in container_definitions(td)}
+        kind = "worker" if any(_is_worker(c) for c in container_definitions(td)) else (
+            "api" if "api" in names else None)
+        if kind is None:
+            continue
+        allowed = set(inv.WORKER_QUEUE_ACTIONS if kind == "worker" else inv.API_QUEUE_ACTIONS)
+        actions = _role_actions(resources, td.props.get("taskRoleArn"))
+        sqs = {a for a in actions if a.startswith("sqs:")}
+        if sqs - allowed:
+            out.append(f"{td.name} ({kind}) task role holds {sorted(sqs - allowed)}; allowed: {sorted(allowed)}")
+        if allowed - sqs:
+            out.append(f"{td.name} ({kind}) task role lacks {sorted(allowed - sqs)}")
+        if actions - sqs:
+            out.append(f"{td.name} ({kind}) task role holds non-SQS actions {sorted(actions - sqs)}")
+    return out
+
+
+def environment_parity(resources: Sequence[Resource]) -> list[str]:
+    blocks = {}
+    for td in _of(resources, TASK_DEFINITION):
+        for c in container_definitions(td):
+            blocks[f"{td.name}/{c.get('name')}"] = json.dumps(
+                [c.get("environment"), c.get("secrets"), c.get("image")], sort_keys=False)
+    if len(set(blocks.values())) > 1:
+        return [f"containers differ in image, environment or secrets: {sorted(blocks)}"]
+    return []
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("queue-long-polling", "SQS queues long-poll (ReceiveMessageWaitTimeSeconds 20).",
+         "resource", queue_long_polling, frozenset({QUEUE})),
+    Rule("queue-encrypted", "SQS queues are encrypted at rest.", "resource", queue_encrypted, frozenset({QUEUE})),
+    Rule("iam-no-wildcard-actions", "IAM Allow statements name every action (no '*').",
+         "resource", iam_no_wildcard_actions, frozenset({ROLE, ROLE_POLICY, IAM_POLICY})),
+    Rule("iam-star-resource-only-where-required",
+         "Resource '*' only for actions without resource-level scoping (ecr:GetAuthorizationToken).",
+         "resource", iam_star_resource_only_where_required, frozenset({ROLE, ROLE_POLICY, IAM_POLICY})),
+    Rule("iam-no-queue-management", "No role may create, list, purge or delete queues.",
+         "resource", iam_no_forbidden_sqs_actions, frozenset({ROLE, ROLE_POLICY, IAM_POLICY})),
+    Rule("secrets-never-plain-environment",
+         "DJANGO_SECRET_KEY, DB_USER and DB_PASSWORD come from ECS secrets; AWS_ENDPOINT_URL_SQS is never set.",
+         "resource", task_definition_secrets_not_plain, frozenset({TASK_DEFINITION})),
+    Rule("worker-container-contract",
+         "Worker: stopTimeout 120, no ports, heartbeat health check, soft shutdown below stopTimeout.",
+         "resource", worker_container_contract, frozenset({TASK_DEFINITION})),
+    Rule("api-migrates-before-serving", "The api task runs migrate first; api dependsOn it with SUCCESS.",
+         "resource", api_migrates_before_serving, frozenset({TASK_DEFINITION})),
+    Rule("target-group-health-check", "Target groups check GET /healthz.",
+         "resource", target_group_health_check, frozenset({TARGET_GROUP})),
+    Rule("service-never-scales-to-zero", "ECS scalable targets keep at least one task.",
+         "resource", service_never_scales_to_zero, frozenset({SCALABLE_TARGET})),
+    Rule("prod-stateful-resources-protected", "Every stateful resource in prod is protected from deletion.",
+         "resource", prod_stateful_resources_protected),
+    Rule("queue-visibility-covers-time-limit",
+         "The queue's VisibilityTimeout >= the worker's hard task time limit + 60 s.",
+         "stack", queue_visibility_covers_time_limit),
+    Rule("queue-has-dead-letter-queue", "Every work queue redrives to a dead-letter queue with maxReceiveCount.",
+         "stack", queue_has_dead_letter_queue),
+    Rule("queue-denies-insecure-transport", "Every queue has a policy denying non-TLS requests.",
+         "stack", queue_denies_insecure_transport),
+    Rule("sqs-scoped-to-stack-queues", "Every SQS statement names only queues of this stack.",
+         "stack", sqs_statements_scoped_to_stack_queues),
+    Rule("task-roles-least-privilege",
+         "api: SendMessage + GetQueueAttributes; worker: Receive, Delete, ChangeVisibility, GetAttributes, Send.",
+         "stack", task_roles_least_privilege),
+    Rule("environment-parity", "Every container of both task definitions has the same image, environment and secrets.",
+         "stack", environment_parity),
+)
+
+
+def check_all(resources: Sequence[Resource]) -> dict[str, list[str]]:
+    """Run every rule; rule name -> violations (only rules with violations)."""
+    out: dict[str, list[str]] = {}
+    for rule in RULES:
+        found: list[str] = []
+        if rule.scope == "stack":
+            found = rule.check(resources)
+        else:
+            for r in resources:
+                if not rule.types or r.type in rule.types:
+                    found += rule.check(r)
+        if found:
+            out[rule.name] = found
+    return out

@@ -1,0 +1,6 @@
+"""Helpers of scripts/rollout: ship a new image to both ECS services without `pulumi up`.
+
+Modules: image_ref (what an image reference must look like), taskdefs (pure: the next task
+definition from the current one), stack_config (the stack's Pulumi.<stack>.yaml), push (docker
+push to ECR), ecs_rollout (register, update, wait), cli (the command line).
+"""

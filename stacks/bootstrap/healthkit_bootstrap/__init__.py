@@ -1,0 +1,1 @@
+"""Per-account CI bootstrap of healthkit-fargate: settings (config), policies (pure), resources (Pulumi)."""

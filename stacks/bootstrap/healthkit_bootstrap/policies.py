@@ -1,0 +1,476 @@
+"""IAM policy documents of the bootstrap, as pure functions (no Pulumi; tests call them directly).
+
+Naming rule that keeps the deploy role away from its own keys: everything the bootstrap creates is
+named ``ci-<prefix>-...`` (roles, policies, boundary, state bucket and key alias), which never
+matches the ``<prefix>-*`` patterns the deploy role may manage or pass.
+
+Scoping, by service (the IAM Service Authorization Reference decides what can be scoped):
+- by name prefix in ARNs: ECR, ECS (cluster, service, task definition family), SQS, SNS, Logs,
+  CloudWatch alarms and dashboards, Secrets Manager, RDS, IAM roles and policies, KMS aliases;
+- by the ``Project`` tag (aws:RequestTag on create, aws:ResourceTag after): EC2 networking, KMS
+  keys and the load balancer, whose ARNs carry random ids or generated names. The main program
+  tags every taggable resource ``Project=<appName>`` (infra/settings.py);
+- unscoped, because AWS allows nothing narrower: reads (Describe*/List*), ecr:GetAuthorizationToken,
+  ecs:DeregisterTaskDefinition / DescribeTaskDefinition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+VERSION = "2012-10-17"
+GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
+GITHUB_OIDC_URL = f"https://{GITHUB_OIDC_HOST}"
+STS_AUDIENCE = "sts.amazonaws.com"
+ECS_TASKS_SERVICE = "ecs-tasks.amazonaws.com"
+# The tag the main program puts on every taggable resource (infra/settings.py: Project=<appName>).
+PROJECT_TAG = "Project"
+# Service-linked roles the first deployment in an account may create.
+SERVICE_LINKED_ROLES = (
+    "ecs.amazonaws.com",
+    "ecs.application-autoscaling.amazonaws.com",
+    "elasticloadbalancing.amazonaws.com",
+    "rds.amazonaws.com",
+)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where the policies apply: one account, one partition, one project prefix."""
+
+    account_id: str
+    prefix: str
+    partition: str = "aws"
+
+    def arn(self, service: str, resource: str, region: str = "*") -> str:
+        return f"arn:{self.partition}:{service}:{region}:{self.account_id}:{resource}"
+
+    def iam(self, resource: str) -> str:
+        return f"arn:{self.partition}:iam::{self.account_id}:{resource}"
+
+    @property
+    def project_roles(self) -> str:
+        return self.iam(f"role/{self.prefix}-*")
+
+    @property
+    def tag_condition(self) -> dict:
+        return {"StringEquals": {f"aws:ResourceTag/{PROJECT_TAG}": self.prefix}}
+
+    @property
+    def request_tag_condition(self) -> dict:
+        return {"StringEquals": {f"aws:RequestTag/{PROJECT_TAG}": self.prefix}}
+
+
+@dataclass(frozen=True)
+class StateBackend:
+    """The Pulumi state bucket and the KMS key of its objects and of the stacks' secrets."""
+
+    bucket_arn: str
+    key_arn: str
+
+
+def ci_name(prefix: str, suffix: str) -> str:
+    """Names of the bootstrap's own resources: outside the ``<prefix>-*`` namespace on purpose."""
+    return f"ci-{prefix}-{suffix}"
+
+
+def statement(sid: str, actions: Sequence[str], resources: Sequence[str] | str, condition: dict | None = None,
+              effect: str = "Allow") -> dict:
+    result = {
+        "Sid": sid,
+        "Effect": effect,
+        "Action": sorted(actions),
+        "Resource": resources if isinstance(resources, str) else list(resources),
+    }
+    if condition:
+        result["Condition"] = condition
+    return result
+
+
+def document(*statements: dict) -> dict:
+    return {"Version": VERSION, "Statement": list(statements)}
+
+
+# --- trust ---------------------------------------------------------------------------------------
+
+
+def preview_subjects(repository: str) -> list[str]:
+    """OIDC `sub` of this repository's pull_request workflows (same-repository branches only:
+    workflows of fork pull requests get no id-token)."""
+    return [f"repo:{repository}:pull_request"]
+
+
+def deploy_subjects(repository: str, branch: str = "main", environment: str = "prod") -> list[str]:
+    """OIDC `sub` of this repository's jobs on the deploy branch, and of jobs in the protected environment."""
+    return [f"repo:{repository}:ref:refs/heads/{branch}", f"repo:{repository}:environment:{environment}"]
+
+
+def github_trust_policy(provider_arn: str, subjects: Sequence[str]) -> dict:
+    """Assumable only with a GitHub OIDC token for STS whose `sub` is exactly one of ``subjects``."""
+    if not subjects or any(c in s for s in subjects for c in "*?"):
+        raise ValueError(f"trust subjects must be exact, without wildcards: {subjects}")
+    return document({
+        "Sid": "GitHubActionsOidc",
+        "Effect": "Allow",
+        "Principal": {"Federated": provider_arn},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {
+            "StringEquals": {
+                f"{GITHUB_OIDC_HOST}:aud": STS_AUDIENCE,
+                f"{GITHUB_OIDC_HOST}:sub": list(subjects),
+            }
+        },
+    })
+
+
+# --- preview role --------------------------------------------------------------------------------
+
+
+def preview_policy(scope: Scope, state: StateBackend | None) -> dict:
+    """Inline policy of the preview role, next to the AWS managed ReadOnlyAccess.
+
+    ReadOnlyAccess can read resource configuration everywhere (what `pulumi preview` and
+    `--refresh` need), but also some data: this denies reading the application's data (queue
+    messages, secrets, log events) and objects of other buckets than the state's, and grants
+    reading the state and decrypting its secrets.
+    """
+    data_reads = ["sqs:ReceiveMessage", "secretsmanager:GetSecretValue", "logs:GetLogEvents",
+                  "logs:FilterLogEvents", "logs:StartQuery", "logs:GetLogRecord"]
+    statements = [statement("DenyApplicationData", data_reads, "*", effect="Deny")]
+    objects = ["s3:GetObject", "s3:GetObjectVersion"]
+    if state is None:
+        statements.append(statement("DenyBucketObjects", objects, "*", effect="Deny"))
+        return document(*statements)
+    deny_other_objects = statement("DenyObjectsOutsideState", objects, "*", effect="Deny")
+    del deny_other_objects["Resource"]
+    deny_other_objects["NotResource"] = [f"{state.bucket_arn}/*"]
+    statements += [
+        deny_other_objects,
+        statement("ReadState", ["s3:ListBucket"], [state.bucket_arn]),
+        statement("ReadStateObjects", ["s3:GetObject", "s3:GetObjectVersion"], [f"{state.bucket_arn}/*"]),
+        statement("DecryptState", ["kms:Decrypt", "kms:DescribeKey"], [state.key_arn]),
+    ]
+    return document(*statements)
+
+
+# --- the boundary of every project role ----------------------------------------------------------
+
+
+def log_groups(scope: Scope) -> list[str]:
+    """Log groups the project may use: `<prefix>-*`, `/ecs/<prefix>-*`, `/<prefix>/*` (streams included)."""
+    return [scope.arn("logs", f"log-group:{name}") for name in (f"{scope.prefix}-*", f"/ecs/{scope.prefix}-*", f"/{scope.prefix}/*")]
+
+
+def ecr_repositories(scope: Scope) -> list[str]:
+    return [scope.arn("ecr", f"repository/{scope.prefix}"), scope.arn("ecr", f"repository/{scope.prefix}-*")]
+
+
+def workload_boundary_policy(scope: Scope) -> dict:
+    """Permissions boundary required on every role the deploy role creates.
+
+    The most a project role (task role, execution role) can ever do, whatever policy the program
+    attaches: the project's queues, images, logs and secrets, KMS through those services, ECS Exec.
+    It caps the deploy role's IAM rights: a role it creates can never exceed this.
+    """
+    return document(
+        statement("Queues", ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
+                             "sqs:GetQueueUrl", "sqs:ReceiveMessage", "sqs:SendMessage"],
+                  [scope.arn("sqs", f"{scope.prefix}-*")]),
+        statement("PullImages", ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                  ecr_repositories(scope)),
+        statement("RegistryLogin", ["ecr:GetAuthorizationToken"], "*"),
+        statement("WriteLogs", ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"], log_groups(scope)),
+        statement("ReadSecrets", ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
+                  [scope.arn("secretsmanager", f"secret:{scope.prefix}-*"), scope.arn("secretsmanager", "secret:rds!*")]),
+        statement("KeysThroughServices", ["kms:Decrypt", "kms:GenerateDataKey"], [scope.arn("kms", "key/*")],
+                  {"StringLike": {"kms:ViaService": ["sqs.*.amazonaws.com", "secretsmanager.*.amazonaws.com"]}}),
+        statement("EcsExec", ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
+                              "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"], "*"),
+    )
+
+
+# --- deploy role ---------------------------------------------------------------------------------
+
+
+def deploy_containers_policy(scope: Scope) -> dict:
+    """ECR, ECS and Application Auto Scaling of the project."""
+    p = scope.prefix
+    return document(
+        statement("RegistryLogin", ["ecr:GetAuthorizationToken"], "*"),
+        statement("Repositories", [
+            "ecr:BatchCheckLayerAvailability", "ecr:BatchDeleteImage", "ecr:BatchGetImage", "ecr:CompleteLayerUpload",
+            "ecr:CreateRepository", "ecr:DeleteLifecyclePolicy", "ecr:DeleteRepository", "ecr:DeleteRepositoryPolicy",
+            "ecr:DescribeImageScanFindings", "ecr:DescribeImages", "ecr:DescribeRepositories",
+            "ecr:GetDownloadUrlForLayer", "ecr:GetLifecyclePolicy", "ecr:GetRepositoryPolicy", "ecr:InitiateLayerUpload",
+            "ecr:ListImages", "ecr:ListTagsForResource", "ecr:PutImage", "ecr:PutImageScanningConfiguration",
+            "ecr:PutImageTagMutability", "ecr:PutLifecyclePolicy", "ecr:SetRepositoryPolicy", "ecr:StartImageScan",
+            "ecr:TagResource", "ecr:UntagResource", "ecr:UploadLayerPart",
+        ], ecr_repositories(scope)),
+        statement("Clusters", [
+            "ecs:CreateCluster", "ecs:DeleteCluster", "ecs:DescribeClusters", "ecs:PutClusterCapacityProviders",
+            "ecs:UpdateCluster", "ecs:UpdateClusterSettings",
+        ], [scope.arn("ecs", f"cluster/{p}-*")]),
+        statement("Services", [
+            "ecs:CreateService", "ecs:DeleteService", "ecs:DescribeServices", "ecs:UpdateService",
+        ], [scope.arn("ecs", f"service/{p}-*/*")]),
+        statement("TaskDefinitions", ["ecs:DeleteTaskDefinitions", "ecs:RegisterTaskDefinition"],
+                  [scope.arn("ecs", f"task-definition/{p}-*:*")]),
+        statement("Tagging", ["ecs:ListTagsForResource", "ecs:TagResource", "ecs:UntagResource"], [
+            scope.arn("ecs", f"cluster/{p}-*"), scope.arn("ecs", f"service/{p}-*/*"),
+            scope.arn("ecs", f"task-definition/{p}-*:*"),
+        ]),
+        # AWS supports no resource for these; a task definition grants nothing until a service of
+        # the project's clusters runs it.
+        statement("TaskDefinitionsUnscoped", [
+            "ecs:DeregisterTaskDefinition", "ecs:DescribeTaskDefinition", "ecs:ListClusters", "ecs:ListServices",
+            "ecs:ListTaskDefinitionFamilies", "ecs:ListTaskDefinitions",
+        ], "*"),
+        statement("Scaling", [
+            "application-autoscaling:DeleteScalingPolicy", "application-autoscaling:DeleteScheduledAction",
+            "application-autoscaling:DeregisterScalableTarget", "application-autoscaling:PutScalingPolicy",
+            "application-autoscaling:PutScheduledAction", "application-autoscaling:RegisterScalableTarget",
+        ], [scope.arn("application-autoscaling", "scalable-target/*")],
+            {"StringEquals": {"application-autoscaling:service-namespace": "ecs"}}),
+        statement("ScalingTags", ["application-autoscaling:ListTagsForResource", "application-autoscaling:TagResource",
+                                  "application-autoscaling:UntagResource"],
+                  [scope.arn("application-autoscaling", "scalable-target/*")]),
+        statement("ScalingReads", [
+            "application-autoscaling:DescribeScalableTargets", "application-autoscaling:DescribeScalingActivities",
+            "application-autoscaling:DescribeScalingPolicies", "application-autoscaling:DescribeScheduledActions",
+        ], "*"),
+    )
+
+
+def deploy_observability_policy(scope: Scope) -> dict:
+    """Logs, alarms, dashboards, SNS topics and the load balancer of the project."""
+    p = scope.prefix
+    # ELB names are generated (32-character limit): scoped by the Project tag instead.
+    elb = [scope.arn("elasticloadbalancing", "targetgroup/*/*")] + [
+        scope.arn("elasticloadbalancing", pattern)
+        for kind in ("app", "net")
+        for pattern in (f"loadbalancer/{kind}/*/*", f"listener/{kind}/*/*/*", f"listener-rule/{kind}/*/*/*/*")
+    ]
+    return document(
+        statement("LogGroups", [
+            "logs:AssociateKmsKey", "logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:DeleteMetricFilter",
+            "logs:DeleteRetentionPolicy", "logs:DescribeMetricFilters", "logs:DisassociateKmsKey", "logs:ListTagsForResource", "logs:ListTagsLogGroup",
+            "logs:PutMetricFilter", "logs:PutRetentionPolicy", "logs:TagLogGroup", "logs:TagResource",
+            "logs:UntagLogGroup", "logs:UntagResource",
+        ], log_groups(scope)),
+        # prod log groups carry deletion protection (infra: deletion_protection_enabled)
+        statement("LogGroupProtection", ["logs:PutLogGroupDeletionProtection"], log_groups(scope)),
+        statement("LogReads", ["logs:DescribeLogGroups"], "*"),
+        # Target tracking policies create alarms named TargetTracking-service/<cluster>/<service>-...
+        statement("Alarms", [
+            "cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms", "cloudwatch:DisableAlarmActions",
+            "cloudwatch:EnableAlarmActions", "cloudwatch:ListTagsForResource", "cloudwatch:PutMetricAlarm",
+            "cloudwatch:TagResource", "cloudwatch:UntagResource",
+        ], [scope.arn("cloudwatch", f"alarm:{p}-*"), scope.arn("cloudwatch", f"alarm:TargetTracking-service/{p}-*")]),
+        statement("Dashboards", ["cloudwatch:DeleteDashboards", "cloudwatch:GetDashboard", "cloudwatch:PutDashboard"],
+                  [scope.arn("cloudwatch", f"dashboard/{p}-*", region="")]),
+        statement("Topics", [
+            "sns:CreateTopic", "sns:DeleteTopic", "sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic",
+            "sns:ListTagsForResource", "sns:SetTopicAttributes", "sns:Subscribe", "sns:TagResource", "sns:UntagResource",
+        ], [scope.arn("sns", f"{p}-*")]),
+        statement("Subscriptions", ["sns:GetSubscriptionAttributes", "sns:SetSubscriptionAttributes", "sns:Unsubscribe"], "*"),
+        statement("CreateTaggedLoadBalancers", [
+            "elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:CreateTargetGroup",
+        ], elb, scope.request_tag_condition),
+        statement("TagOnCreate", ["elasticloadbalancing:AddTags"], elb, {"StringEquals": {
+            "elasticloadbalancing:CreateAction": ["CreateListener", "CreateLoadBalancer", "CreateRule", "CreateTargetGroup"]}}),
+        # Listeners and rules are authorized on their (tagged) load balancer / listener.
+        statement("ManageTaggedLoadBalancers", [
+            "elasticloadbalancing:AddListenerCertificates", "elasticloadbalancing:AddTags",
+            "elasticloadbalancing:CreateListener", "elasticloadbalancing:CreateRule",
+            "elasticloadbalancing:DeleteListener", "elasticloadbalancing:DeleteLoadBalancer",
+            "elasticloadbalancing:DeleteRule", "elasticloadbalancing:DeleteTargetGroup",
+            "elasticloadbalancing:DeregisterTargets", "elasticloadbalancing:ModifyListener",
+            "elasticloadbalancing:ModifyLoadBalancerAttributes", "elasticloadbalancing:ModifyRule",
+            "elasticloadbalancing:ModifyTargetGroup", "elasticloadbalancing:ModifyTargetGroupAttributes",
+            "elasticloadbalancing:RegisterTargets", "elasticloadbalancing:RemoveListenerCertificates",
+            "elasticloadbalancing:RemoveTags", "elasticloadbalancing:SetIpAddressType",
+            "elasticloadbalancing:SetSecurityGroups", "elasticloadbalancing:SetSubnets",
+        ], elb, scope.tag_condition),
+        statement("LoadBalancerReads", [
+            "elasticloadbalancing:DescribeListenerCertificates", "elasticloadbalancing:DescribeListeners",
+            "elasticloadbalancing:DescribeLoadBalancerAttributes", "elasticloadbalancing:DescribeLoadBalancers",
+            "elasticloadbalancing:DescribeRules", "elasticloadbalancing:DescribeSSLPolicies",
+            "elasticloadbalancing:DescribeTags", "elasticloadbalancing:DescribeTargetGroupAttributes",
+            "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth",
+            "acm:ListCertificates",
+        ], "*"),
+        statement("Certificates", ["acm:DescribeCertificate"], [scope.arn("acm", "certificate/*")]),
+    )
+
+
+def deploy_data_policy(scope: Scope) -> dict:
+    """SQS, Secrets Manager, RDS and KMS keys of the project."""
+    p = scope.prefix
+    return document(
+        statement("Queues", [
+            "sqs:CreateQueue", "sqs:DeleteQueue", "sqs:GetQueueAttributes", "sqs:GetQueueUrl",
+            "sqs:ListDeadLetterSourceQueues", "sqs:ListQueueTags", "sqs:SetQueueAttributes", "sqs:TagQueue",
+            "sqs:UntagQueue",
+        ], [scope.arn("sqs", f"{p}-*")]),
+        statement("Secrets", [
+            "secretsmanager:CreateSecret", "secretsmanager:DeleteResourcePolicy", "secretsmanager:DeleteSecret",
+            "secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy", "secretsmanager:GetSecretValue",
+            "secretsmanager:ListSecretVersionIds", "secretsmanager:PutResourcePolicy", "secretsmanager:PutSecretValue",
+            "secretsmanager:RestoreSecret", "secretsmanager:TagResource", "secretsmanager:UntagResource",
+            "secretsmanager:UpdateSecret", "secretsmanager:UpdateSecretVersionStage",
+        ], [scope.arn("secretsmanager", f"secret:{p}-*")]),
+        # RDS-managed master user passwords live in secrets named rds!db-<id>.
+        statement("RdsManagedSecrets", [
+            "secretsmanager:CreateSecret", "secretsmanager:DeleteSecret", "secretsmanager:DescribeSecret",
+            "secretsmanager:RotateSecret", "secretsmanager:TagResource",
+        ], [scope.arn("secretsmanager", "secret:rds!*")]),
+        statement("SecretReads", ["secretsmanager:GetRandomPassword", "secretsmanager:ListSecrets"], "*"),
+        statement("Databases", [
+            "rds:AddTagsToResource", "rds:CreateDBInstance", "rds:CreateDBParameterGroup", "rds:CreateDBSnapshot",
+            "rds:CreateDBSubnetGroup", "rds:DeleteDBInstance", "rds:DeleteDBParameterGroup", "rds:DeleteDBSubnetGroup",
+            "rds:DescribeDBInstances", "rds:DescribeDBParameterGroups", "rds:DescribeDBParameters",
+            "rds:DescribeDBSnapshots", "rds:DescribeDBSubnetGroups", "rds:ListTagsForResource",
+            "rds:ModifyDBInstance", "rds:ModifyDBParameterGroup", "rds:ModifyDBSubnetGroup", "rds:RebootDBInstance",
+            "rds:RemoveTagsFromResource", "rds:ResetDBParameterGroup",
+        ], [scope.arn("rds", f"{kind}:{p}-*") for kind in ("db", "pg", "subgrp", "snapshot")]),
+        statement("DatabaseReads", ["rds:DescribeDBEngineVersions", "rds:DescribeOrderableDBInstanceOptions"], "*"),
+        statement("CreateTaggedKeys", ["kms:CreateKey"], "*", scope.request_tag_condition),
+        statement("ManageTaggedKeys", [
+            "kms:CancelKeyDeletion", "kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:DisableKey", "kms:DisableKeyRotation", "kms:EnableKey", "kms:EnableKeyRotation",
+            "kms:Encrypt", "kms:GenerateDataKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus",
+            "kms:ListResourceTags", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:TagResource",
+            "kms:UntagResource", "kms:UpdateKeyDescription",
+        ], [scope.arn("kms", "key/*")], scope.tag_condition),
+        # An alias authorizes on the alias and the key; the alias name is the project's, and an
+        # alias grants nothing by itself.
+        statement("KeyAliases", ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"],
+                  [scope.arn("kms", f"alias/{p}-*"), scope.arn("kms", "key/*")]),
+        statement("KeyReads", ["kms:ListAliases", "kms:ListKeys"], "*"),
+    )
+
+
+# EC2 networking: created with the project tag, managed only while tagged.
+EC2_CREATE_ACTIONS = (
+    "ec2:AllocateAddress", "ec2:CreateInternetGateway", "ec2:CreateNatGateway", "ec2:CreateRouteTable",
+    "ec2:CreateSecurityGroup", "ec2:CreateSubnet", "ec2:CreateVpc", "ec2:CreateVpcEndpoint",
+)
+EC2_READ_ACTIONS = (
+    "ec2:DescribeAccountAttributes", "ec2:DescribeAddresses", "ec2:DescribeAddressesAttribute",
+    "ec2:DescribeAvailabilityZones", "ec2:DescribeInternetGateways", "ec2:DescribeManagedPrefixLists",
+    "ec2:DescribeNatGateways", "ec2:DescribeNetworkAcls", "ec2:DescribeNetworkInterfaces", "ec2:DescribePrefixLists",
+    "ec2:DescribeRegions", "ec2:DescribeRouteTables", "ec2:DescribeSecurityGroupRules", "ec2:DescribeSecurityGroups",
+    "ec2:DescribeSubnets", "ec2:DescribeTags", "ec2:DescribeVpcEndpointServices",
+    "ec2:DescribeVpcEndpoints", "ec2:DescribeVpcs",
+)
+EC2_MANAGE_ACTIONS = (
+    "ec2:AssociateRouteTable", "ec2:AttachInternetGateway", "ec2:AuthorizeSecurityGroupEgress",
+    "ec2:AuthorizeSecurityGroupIngress", "ec2:CreateRoute", "ec2:CreateTags", "ec2:DeleteInternetGateway",
+    "ec2:DeleteNatGateway", "ec2:DeleteRoute", "ec2:DeleteRouteTable", "ec2:DeleteSecurityGroup", "ec2:DeleteSubnet",
+    "ec2:DeleteTags", "ec2:DeleteVpc", "ec2:DeleteVpcEndpoints", "ec2:DetachInternetGateway",
+    "ec2:DisassociateRouteTable", "ec2:ModifySecurityGroupRules", "ec2:ModifySubnetAttribute",
+    "ec2:ModifyVpcAttribute", "ec2:ModifyVpcEndpoint", "ec2:ReleaseAddress", "ec2:ReplaceRoute",
+    "ec2:ReplaceRouteTableAssociation", "ec2:RevokeSecurityGroupEgress", "ec2:RevokeSecurityGroupIngress",
+    "ec2:UpdateSecurityGroupRuleDescriptionsEgress", "ec2:UpdateSecurityGroupRuleDescriptionsIngress",
+)
+
+
+def deploy_network_policy(scope: Scope) -> dict:
+    """VPC, subnets, gateways, routes and security groups of the project (tag-scoped)."""
+    everything = [scope.arn("ec2", "*")]
+    return document(
+        statement("Reads", EC2_READ_ACTIONS, "*"),
+        statement("VpcAttributeReads", ["ec2:DescribeVpcAttribute"], [scope.arn("ec2", "vpc/*")]),
+        statement("CreateTagged", EC2_CREATE_ACTIONS, everything, scope.request_tag_condition),
+        statement("TagOnCreate", ["ec2:CreateTags"], everything,
+                  {"StringEquals": {"ec2:CreateAction": [a.split(":")[1] for a in EC2_CREATE_ACTIONS]}}),
+        # Security group rules created with tags (aws.vpc.SecurityGroupIngressRule) are authorized
+        # as a second resource of the call; the group itself is covered by ManageTagged.
+        statement("TaggedRules", ["ec2:AuthorizeSecurityGroupEgress", "ec2:AuthorizeSecurityGroupIngress"],
+                  [scope.arn("ec2", "security-group-rule/*")], scope.request_tag_condition),
+        statement("ManageTagged", EC2_MANAGE_ACTIONS, everything, scope.tag_condition),
+    )
+
+
+def deploy_iam_policy(scope: Scope, boundary_arn: str | None) -> dict:
+    """The project's roles and policies; passing them to ECS tasks only; never the bootstrap's own.
+
+    With ``boundary_arn`` (the default set-up) every role the deploy role creates or widens must
+    carry that permissions boundary. Without it (requireWorkloadBoundary=false) the deploy role can
+    give a <prefix>-* role any permission and pass it to a task: an escalation path to use only
+    until the main program sets the boundary.
+    """
+    own = [scope.iam(f"role/{ci_name(scope.prefix, '*')}"), scope.iam(f"policy/{ci_name(scope.prefix, '*')}")]
+    widening = ["iam:AttachRolePolicy", "iam:CreateRole", "iam:DeleteRolePolicy", "iam:DetachRolePolicy",
+                "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy"]
+    return document(
+        # Every role the program creates or widens carries the workload boundary.
+        statement("RolesWithBoundary", widening, [scope.project_roles],
+                  {"ArnEquals": {"iam:PermissionsBoundary": boundary_arn}})
+        if boundary_arn else statement("RolesWithoutBoundary", widening, [scope.project_roles]),
+        statement("Roles", [
+            "iam:DeleteRole", "iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies",
+            "iam:ListInstanceProfilesForRole", "iam:ListRolePolicies", "iam:ListRoleTags", "iam:TagRole",
+            "iam:UntagRole", "iam:UpdateAssumeRolePolicy", "iam:UpdateRole", "iam:UpdateRoleDescription",
+        ], [scope.project_roles]),
+        statement("Policies", [
+            "iam:CreatePolicy", "iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion",
+            "iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListEntitiesForPolicy", "iam:ListPolicyTags",
+            "iam:ListPolicyVersions", "iam:SetDefaultPolicyVersion", "iam:TagPolicy", "iam:UntagPolicy",
+        ], [scope.iam(f"policy/{scope.prefix}-*")]),
+        statement("PassProjectRolesToEcsTasks", ["iam:PassRole"], [scope.project_roles],
+                  {"StringEquals": {"iam:PassedToService": ECS_TASKS_SERVICE}}),
+        statement("ServiceLinkedRoles", ["iam:CreateServiceLinkedRole"], [scope.iam("role/aws-service-role/*")],
+                  {"StringEquals": {"iam:AWSServiceName": list(SERVICE_LINKED_ROLES)}}),
+        statement("KeepBoundaries", ["iam:DeleteRolePermissionsBoundary"], [scope.iam("role/*")], effect="Deny"),
+        statement("KeepBootstrapResources", [
+            "iam:AttachRolePolicy", "iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeleteRole",
+            "iam:DeleteRolePolicy", "iam:DetachRolePolicy", "iam:PutRolePolicy", "iam:SetDefaultPolicyVersion",
+            "iam:UpdateAssumeRolePolicy",
+        ], own, effect="Deny"),
+    )
+
+
+def deploy_state_policy(state: StateBackend) -> dict:
+    """Read and write the Pulumi state and its secrets; never delete or reconfigure the backend."""
+    return document(
+        statement("StateBucket", ["s3:ListBucket"], [state.bucket_arn]),
+        statement("StateObjects", ["s3:DeleteObject", "s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+                  [f"{state.bucket_arn}/*"]),
+        statement("StateKey", ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"], [state.key_arn]),
+        statement("KeepStateBucket", [
+            "s3:DeleteBucket", "s3:DeleteBucketPolicy", "s3:PutBucketPolicy", "s3:PutBucketPublicAccessBlock",
+            "s3:PutBucketVersioning", "s3:PutEncryptionConfiguration", "s3:PutLifecycleConfiguration",
+        ], [state.bucket_arn], effect="Deny"),
+        statement("KeepStateKey", ["kms:DisableKey", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"], [state.key_arn],
+                  effect="Deny"),
+    )
+
+
+def deploy_policies(scope: Scope, boundary_arn: str | None, state: StateBackend | None) -> dict[str, dict]:
+    """The deploy role's managed policies by name suffix (each under IAM's 6,144-character limit)."""
+    policies = {
+        "deploy-containers": deploy_containers_policy(scope),
+        "deploy-observability": deploy_observability_policy(scope),
+        "deploy-data": deploy_data_policy(scope),
+        "deploy-network": deploy_network_policy(scope),
+        "deploy-iam": deploy_iam_policy(scope, boundary_arn),
+    }
+    if state is not None:
+        policies["deploy-state"] = deploy_state_policy(state)
+    return policies
+
+
+# --- state backend -------------------------------------------------------------------------------
+
+
+def state_bucket_policy(bucket_arn: str) -> dict:
+    """Bucket policy of the state bucket: TLS only."""
+    return document({
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [bucket_arn, f"{bucket_arn}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    })

@@ -1,0 +1,52 @@
+from healthkit.fingerprints import sample_fingerprint
+from healthkit.validation import ImportLimits, sample_parse
+
+from tests.support.samples import heart_rate_sample
+
+LIMITS = ImportLimits(max_samples=10, metadata_max_keys=10, metadata_max_bytes=1024)
+
+
+def _fingerprint(owner_id: int = 1, **overrides) -> str:
+    sample, problems = sample_parse(heart_rate_sample(**overrides), limits=LIMITS)
+    assert problems == []
+    return sample_fingerprint(owner_id=owner_id, sample=sample)
+
+
+def test_the_same_instant_written_with_another_offset_is_the_same_sample():
+    utc = _fingerprint(start="2024-03-10T09:30:00Z", end="2024-03-10T09:30:00Z")
+    pacific = _fingerprint(start="2024-03-10T01:30:00-08:00", end="2024-03-10T01:30:00-08:00")
+    assert utc == pacific
+
+
+def test_an_integer_value_and_the_same_float_are_the_same_sample():
+    assert _fingerprint(value=72) == _fingerprint(value=72.0)
+
+
+def test_another_owner_makes_another_fingerprint():
+    assert _fingerprint(owner_id=1) != _fingerprint(owner_id=2)
+
+
+def test_each_identifying_field_changes_the_fingerprint():
+    base = _fingerprint()
+    variants = [
+        _fingerprint(type="HKQuantityTypeIdentifierRestingHeartRate"),
+        _fingerprint(value=73.0),
+        _fingerprint(unit="count/s"),
+        _fingerprint(start="2024-03-10T09:29:00Z"),
+        _fingerprint(end="2024-03-10T09:31:00Z"),
+        _fingerprint(source_bundle_id="com.example.other"),
+    ]
+    assert base not in variants
+    assert len(set(variants)) == len(variants)
+
+
+def test_descriptive_fields_do_not_change_the_fingerprint():
+    assert _fingerprint() == _fingerprint(
+        source_name="Another name", device="iPhone", metadata={"x": 1}, uuid="0E5D1C2A-4B43-4F0E-9D6B-2F1C8B7A9E10"
+    )
+
+
+def test_a_fingerprint_is_a_sha256_hex_digest():
+    fingerprint = _fingerprint()
+    assert len(fingerprint) == 64
+    int(fingerprint, 16)

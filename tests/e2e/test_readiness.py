@@ -1,0 +1,19 @@
+"""/readyz of a running api names the dependency it cannot reach; /healthz does not care."""
+
+import pytest
+import requests
+
+from tests.support.ports import free_port
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_readyz_is_503_naming_the_database_when_it_is_unreachable(app_env_factory, sqs_queue_factory, gunicorn_factory):
+    env = app_env_factory(sqs_queue_factory(task_time_limit=60)) | {"DB_PORT": str(free_port())}
+    server = gunicorn_factory(env)
+    ready = requests.get(f"{server.base_url}/readyz", timeout=15)
+    assert ready.status_code == 503
+    checks = ready.json()["checks"]
+    assert checks["database"].startswith("failed: OperationalError")
+    assert checks["queue"] == "ok"
+    assert requests.get(f"{server.base_url}/healthz", timeout=5).status_code == 200

@@ -1,0 +1,57 @@
+"""Import batches written straight to the database (no task enqueued), and thread helpers."""
+
+import threading
+from collections.abc import Callable, Sequence
+
+from tests.support.samples import parsed_samples
+
+
+def batch_with_chunks_create(owner, chunks: Sequence[Sequence[dict]], *, raw_payloads: bool = False):
+    """A queued batch with one chunk per item of `chunks` (lists of raw samples); (batch, chunks).
+
+    `raw_payloads=True` stores the items as they are (e.g. an invalid payload that a
+    worker will fail on); otherwise they are validated first, as the API would.
+    """
+    from healthkit.models import AppleHealthImportBatch, AppleHealthImportChunk
+
+    payloads = [
+        list(samples) if raw_payloads else [sample.to_payload() for sample in parsed_samples(list(samples))]
+        for samples in chunks
+    ]
+    batch = AppleHealthImportBatch.objects.create(
+        owner=owner, chunks_total=len(payloads), records_received=sum(len(payload) for payload in payloads)
+    )
+    created = [
+        AppleHealthImportChunk.objects.create(batch=batch, index=index, payload=payload, records_received=len(payload))
+        for index, payload in enumerate(payloads)
+    ]
+    return batch, created
+
+
+def run_concurrently(*calls: Callable[[], object], timeout: float = 30.0) -> list[tuple[object, BaseException | None]]:
+    """Run each call in its own thread, released together; [(result, exception)] in order.
+
+    Each thread closes its own Django database connection when done.
+    """
+    from django.db import connection
+
+    barrier = threading.Barrier(len(calls))
+    outcomes: list = [None] * len(calls)
+
+    def run(position: int, call: Callable[[], object]) -> None:
+        try:
+            barrier.wait(timeout=timeout)
+            outcomes[position] = (call(), None)
+        except BaseException as exc:  # reported to the caller
+            outcomes[position] = (None, exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+        if thread.is_alive():
+            raise TimeoutError("a concurrent call did not finish")
+    return outcomes
