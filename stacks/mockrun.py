@@ -163,6 +163,8 @@ class StackRun:
     outputs: dict
     """Stack outputs, resolved to plain values."""
     calls: list[RecordedCall] = field(default_factory=list)
+    output_registrations: list[str] = field(default_factory=list)
+    """URNs of components that called ``register_outputs``, once per call (the root stack too)."""
 
     def of_type(self, type_token: str) -> list[RecordedResource]:
         """Resources of one type token, in registration order."""
@@ -490,7 +492,13 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
     def __init__(self, mocks: MockAws):
         super().__init__(mocks)
         self.records: list[RecordedResource] = []
+        self.output_registrations: list[str] = []
         self._lock = threading.Lock()
+
+    def RegisterResourceOutputs(self, request):
+        with self._lock:
+            self.output_registrations.append(request.urn)
+        return super().RegisterResourceOutputs(request)
 
     def RegisterResource(self, request):
         response = super().RegisterResource(request)
@@ -533,6 +541,7 @@ class ProgramRun:
     result: Any
     """The program's return value with Outputs resolved to plain values."""
     calls: list[RecordedCall] = field(default_factory=list)
+    output_registrations: list[str] = field(default_factory=list)
 
     of_type = StackRun.of_type
     one = StackRun.one
@@ -572,8 +581,10 @@ _FAILED_RUN_ERRORS: set[str] = set()
 
 
 def _root_cause(error: BaseException) -> BaseException:
-    while error.__cause__ is not None:
+    seen = {id(error)}
+    while error.__cause__ is not None and id(error.__cause__) not in seen:  # Pulumi may chain an error to itself
         error = error.__cause__
+        seen.add(id(error))
     return error
 
 
@@ -619,7 +630,8 @@ def run_program(
     values = {_namespaced(k): v for k, v in (config or {}).items()}
     values.setdefault("aws:region", region)
     value, monitor, mocks = _run_under_mocks(program, stack=stack, region=region, values=values, preview=preview)
-    return ProgramRun(resources=list(monitor.records), result=value, calls=list(mocks.calls))
+    return ProgramRun(resources=list(monitor.records), result=value, calls=list(mocks.calls),
+                      output_registrations=list(monitor.output_registrations))
 
 
 def run_stack(
@@ -657,6 +669,7 @@ def run_stack(
         resources=list(monitor.records),
         outputs=outputs,
         calls=list(mocks.calls),
+        output_registrations=list(monitor.output_registrations),
     )
 
 

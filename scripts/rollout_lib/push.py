@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import subprocess
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .image_ref import ImageRef, parse_image_ref, repository_of
 
@@ -18,7 +18,7 @@ class PushError(RuntimeError):
 
 def default_tag(now: datetime | None = None) -> str:
     """A fresh tag per push (ECR repositories may have immutable tags; CI uses the commit SHA)."""
-    return f"rollout-{(now or datetime.now(timezone.utc)):%Y%m%d%H%M%S}"
+    return f"rollout-{(now or datetime.now(UTC)):%Y%m%d%H%M%S}"
 
 
 def _run(run: Runner, args: list[str], **kwargs) -> subprocess.CompletedProcess:

@@ -32,7 +32,7 @@ def deploy_documents(state=STATE) -> dict[str, dict]:
 
 
 def all_documents() -> dict[str, dict]:
-    documents = {f"{name}": doc for name, doc in deploy_documents().items()}
+    documents = dict(deploy_documents())
     documents["deploy-iam (no state)"] = deploy_documents(None)["deploy-iam"]
     documents["deploy-iam (no boundary)"] = P.deploy_iam_policy(SCOPE, None)
     documents["preview"] = P.preview_policy(SCOPE, STATE)
@@ -148,7 +148,7 @@ FOREIGN_ROLES = [
     f"arn:aws:iam::{ACCOUNT}:role/ci-healthkit-deploy",
     f"arn:aws:iam::{ACCOUNT}:role/healthkitx-api",
     f"arn:aws:iam::{ACCOUNT}:role/other-healthkit-api",
-    f"arn:aws:iam::999999999999:role/healthkit-dev-api-task",
+    "arn:aws:iam::999999999999:role/healthkit-dev-api-task",
 ]
 
 

@@ -352,3 +352,9 @@ def test_every_physical_name_starts_with_the_stack_prefix(all_runs):
             if r.custom and r.type.startswith("aws:") and isinstance(name, str) and r.type not in (
                     "aws:ecs/service:Service", "aws:appautoscaling/policy:Policy"):
                 assert name.lstrip("/").removeprefix("ecs/").startswith(prefix), (r.type, name)
+
+
+def test_every_component_registers_its_outputs_exactly_once(all_runs):
+    for run in all_runs:
+        components = [r.urn for r in run.resources if r.type.startswith("healthkit:")]
+        assert sorted(u for u in run.output_registrations if u in components) == sorted(components)
