@@ -8,12 +8,12 @@ pulumi_aws takes them) for plain names, so tests read every alarm without Pulumi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from infra.args import check
+from infra.monitoring import MonitoredResources
 
 
 @dataclass(frozen=True)
@@ -52,12 +52,13 @@ def _metric(namespace: str, name: str, dimensions: dict, stat: str, period: int 
 
 
 def alarm_definitions(
-    *, prefix: str, queue_name: Any, dlq_name: Any, cluster_name: Any, api_service_name: Any,
-    worker_service_name: Any, load_balancer_arn_suffix: Any, target_group_arn_suffix: Any,
-    thresholds: AlarmThresholds,
+    *, prefix: str, resources: MonitoredResources, thresholds: AlarmThresholds,
 ) -> list[AlarmDefinition]:
     """Every alarm of the stack (names may be plain strings or Pulumi Inputs)."""
-    t = thresholds
+    t, r = thresholds, resources
+    queue_name, dlq_name, cluster_name = r.queue_name, r.dlq_name, r.cluster_name
+    api_service_name, worker_service_name = r.api_service_name, r.worker_service_name
+    load_balancer_arn_suffix, target_group_arn_suffix = r.load_balancer_arn_suffix, r.target_group_arn_suffix
     queue = {"QueueName": queue_name}
     alb = {"LoadBalancer": load_balancer_arn_suffix, "TargetGroup": target_group_arn_suffix}
 
@@ -150,26 +151,8 @@ class AlarmsArgs:
     prefix: str
     """Prefix of alarm and topic names. Required."""
 
-    queue_name: pulumi.Input[str]
-    """Main queue. Required."""
-
-    dlq_name: pulumi.Input[str]
-    """Dead-letter queue. Required."""
-
-    cluster_name: pulumi.Input[str]
-    """ECS cluster. Required."""
-
-    api_service_name: pulumi.Input[str]
-    """api service. Required."""
-
-    worker_service_name: pulumi.Input[str]
-    """worker service. Required."""
-
-    load_balancer_arn_suffix: pulumi.Input[str]
-    """ALB ``app/<name>/<id>``. Required."""
-
-    target_group_arn_suffix: pulumi.Input[str]
-    """api target group ``targetgroup/<name>/<id>``. Required."""
+    resources: MonitoredResources
+    """The queues, services and ALB the alarms watch. Required."""
 
     thresholds: AlarmThresholds = field(default_factory=AlarmThresholds)
     """Thresholds. Default: AlarmThresholds()."""
@@ -211,11 +194,7 @@ class Alarms(pulumi.ComponentResource):
                 endpoint=pulumi.Output.secret(args.email) if args.email_is_secret else args.email, opts=child)
         self.alarms = []
         for alarm in alarm_definitions(
-            prefix=args.prefix, queue_name=args.queue_name, dlq_name=args.dlq_name,
-            cluster_name=args.cluster_name, api_service_name=args.api_service_name,
-            worker_service_name=args.worker_service_name,
-            load_balancer_arn_suffix=args.load_balancer_arn_suffix,
-            target_group_arn_suffix=args.target_group_arn_suffix, thresholds=t,
+            prefix=args.prefix, resources=args.resources, thresholds=t,
         ):
             self.alarms.append(aws.cloudwatch.MetricAlarm(
                 f"{name}-{alarm.role}",

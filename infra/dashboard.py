@@ -14,6 +14,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.args import check
+from infra.monitoring import MonitoredResources
 
 #: The app's EMF metrics (runtime contract: emitted by the worker and api) and how to add them up.
 APP_METRICS = (
@@ -30,13 +31,7 @@ class DashboardNames:
     """Plain names the dashboard refers to."""
 
     region: str
-    queue_name: str
-    dlq_name: str
-    cluster_name: str
-    api_service_name: str
-    worker_service_name: str
-    load_balancer_arn_suffix: str
-    target_group_arn_suffix: str
+    resources: MonitoredResources
     emf_namespace: str
 
 
@@ -54,13 +49,13 @@ def _widget(title: str, metrics: list, x: int, y: int, region: str, stat: str = 
 def dashboard_body(n: DashboardNames) -> dict:
     """The dashboard as CloudWatch's dashboard body structure (``{"widgets": [...]}``)."""
     sqs, ecs, ci, elb = "AWS/SQS", "AWS/ECS", "ECS/ContainerInsights", "AWS/ApplicationELB"
-    q, dlq = ["QueueName", n.queue_name], ["QueueName", n.dlq_name]
-    svc = lambda s: ["ClusterName", n.cluster_name, "ServiceName", s]  # noqa: E731
-    tg = ["LoadBalancer", n.load_balancer_arn_suffix, "TargetGroup", n.target_group_arn_suffix]
+    q, dlq = ["QueueName", n.resources.queue_name], ["QueueName", n.resources.dlq_name]
+    svc = lambda s: ["ClusterName", n.resources.cluster_name, "ServiceName", s]  # noqa: E731
+    tg = ["LoadBalancer", n.resources.load_balancer_arn_suffix, "TargetGroup", n.resources.target_group_arn_suffix]
     r = n.region
     widgets = [
         {"type": "text", "x": 0, "y": 0, "width": 24, "height": 1,
-         "properties": {"markdown": f"## Imports queue `{n.queue_name}` - cluster `{n.cluster_name}`"}},
+         "properties": {"markdown": f"## Imports queue `{n.resources.queue_name}` - cluster `{n.resources.cluster_name}`"}},
         _widget("Queue: messages", [
             [sqs, "ApproximateNumberOfMessagesVisible", *q, {"label": "visible"}],
             [sqs, "ApproximateNumberOfMessagesNotVisible", *q, {"label": "in flight"}],
@@ -76,24 +71,24 @@ def dashboard_body(n: DashboardNames) -> dict:
             [sqs, "NumberOfMessagesDeleted", *q, {"label": "deleted"}],
         ], 16, 1, r, stat="Sum", period=300),
         _widget("Services: running tasks", [
-            [ci, "RunningTaskCount", *svc(n.api_service_name), {"label": "api running"}],
-            [ci, "DesiredTaskCount", *svc(n.api_service_name), {"label": "api desired"}],
-            [ci, "RunningTaskCount", *svc(n.worker_service_name), {"label": "worker running"}],
-            [ci, "DesiredTaskCount", *svc(n.worker_service_name), {"label": "worker desired"}],
+            [ci, "RunningTaskCount", *svc(n.resources.api_service_name), {"label": "api running"}],
+            [ci, "DesiredTaskCount", *svc(n.resources.api_service_name), {"label": "api desired"}],
+            [ci, "RunningTaskCount", *svc(n.resources.worker_service_name), {"label": "worker running"}],
+            [ci, "DesiredTaskCount", *svc(n.resources.worker_service_name), {"label": "worker desired"}],
         ], 0, 7, r),
         _widget("Services: CPU (%)", [
-            [ecs, "CPUUtilization", *svc(n.api_service_name), {"label": "api"}],
-            [ecs, "CPUUtilization", *svc(n.worker_service_name), {"label": "worker"}],
+            [ecs, "CPUUtilization", *svc(n.resources.api_service_name), {"label": "api"}],
+            [ecs, "CPUUtilization", *svc(n.resources.worker_service_name), {"label": "worker"}],
         ], 8, 7, r),
         _widget("Services: memory (%)", [
-            [ecs, "MemoryUtilization", *svc(n.api_service_name), {"label": "api"}],
-            [ecs, "MemoryUtilization", *svc(n.worker_service_name), {"label": "worker"}],
+            [ecs, "MemoryUtilization", *svc(n.resources.api_service_name), {"label": "api"}],
+            [ecs, "MemoryUtilization", *svc(n.resources.worker_service_name), {"label": "worker"}],
         ], 16, 7, r),
         _widget("API: requests and errors", [
             [elb, "RequestCount", *tg, {"label": "requests"}],
             [elb, "HTTPCode_Target_5XX_Count", *tg, {"label": "target 5xx"}],
             [elb, "HTTPCode_Target_4XX_Count", *tg, {"label": "target 4xx"}],
-            [elb, "HTTPCode_ELB_5XX_Count", "LoadBalancer", n.load_balancer_arn_suffix, {"label": "ALB 5xx"}],
+            [elb, "HTTPCode_ELB_5XX_Count", "LoadBalancer", n.resources.load_balancer_arn_suffix, {"label": "ALB 5xx"}],
         ], 0, 13, r, stat="Sum", period=300),
         _widget("API: response time (s)", [
             [elb, "TargetResponseTime", *tg, {"stat": "p50", "label": "p50"}],
@@ -131,26 +126,8 @@ class DashboardArgs:
     region: str
     """Region of the metrics. Required."""
 
-    queue_name: pulumi.Input[str]
-    """Main queue. Required."""
-
-    dlq_name: pulumi.Input[str]
-    """Dead-letter queue. Required."""
-
-    cluster_name: pulumi.Input[str]
-    """Cluster. Required."""
-
-    api_service_name: pulumi.Input[str]
-    """api service. Required."""
-
-    worker_service_name: pulumi.Input[str]
-    """worker service. Required."""
-
-    load_balancer_arn_suffix: pulumi.Input[str]
-    """ALB arn suffix. Required."""
-
-    target_group_arn_suffix: pulumi.Input[str]
-    """api target group arn suffix. Required."""
+    resources: MonitoredResources
+    """The queues, services and ALB the dashboard shows. Required."""
 
     emf_namespace: str = "HealthKitImport"
     """Namespace of the app's EMF metrics. Default: HealthKitImport."""
@@ -167,13 +144,8 @@ class Dashboard(pulumi.ComponentResource):
               "DashboardArgs", "dashboard_name", args.dashboard_name,
               "must be letters, digits, - and _", "e.g. healthkit-dev")
         super().__init__("healthkit:dashboard:Dashboard", name, None, opts)
-        body = pulumi.Output.all(
-            args.queue_name, args.dlq_name, args.cluster_name, args.api_service_name,
-            args.worker_service_name, args.load_balancer_arn_suffix, args.target_group_arn_suffix,
-        ).apply(lambda v: json.dumps(dashboard_body(DashboardNames(
-            region=args.region, queue_name=v[0], dlq_name=v[1], cluster_name=v[2], api_service_name=v[3],
-            worker_service_name=v[4], load_balancer_arn_suffix=v[5], target_group_arn_suffix=v[6],
-            emf_namespace=args.emf_namespace))))
+        body = args.resources.resolved().apply(lambda names: json.dumps(dashboard_body(DashboardNames(
+            region=args.region, resources=names, emf_namespace=args.emf_namespace))))
         self.dashboard = aws.cloudwatch.Dashboard(
             f"{name}-dashboard", dashboard_name=args.dashboard_name, dashboard_body=body,
             opts=pulumi.ResourceOptions(parent=self))

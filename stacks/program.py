@@ -22,6 +22,7 @@ from infra.containers import (
     worker_container_definitions,
 )
 from infra.dashboard import Dashboard, DashboardArgs
+from infra.monitoring import MonitoredResources
 from infra.database import Database, DatabaseArgs
 from infra.iam import TaskRoles, TaskRolesArgs
 from infra.network import Network, NetworkArgs
@@ -226,8 +227,7 @@ def deploy(s: Settings) -> dict[str, pulumi.Output]:
         queue_name=queue.queue_name,
         **cooldowns,
     ))
-    alarms = Alarms("alarms", AlarmsArgs(
-        prefix=s.name_prefix,
+    monitored = MonitoredResources(
         queue_name=queue.queue_name,
         dlq_name=queue.dlq_name,
         cluster_name=cluster.cluster_name,
@@ -235,6 +235,10 @@ def deploy(s: Settings) -> dict[str, pulumi.Output]:
         worker_service_name=worker.service_name,
         load_balancer_arn_suffix=web.load_balancer_arn_suffix,
         target_group_arn_suffix=web.target_group_arn_suffix,
+    )
+    alarms = Alarms("alarms", AlarmsArgs(
+        prefix=s.name_prefix,
+        resources=monitored,
         thresholds=AlarmThresholds(
             oldest_message_age_seconds=s.alarm_oldest_message_age_seconds,
             queue_depth=s.alarm_queue_depth,
@@ -250,13 +254,7 @@ def deploy(s: Settings) -> dict[str, pulumi.Output]:
     dashboard = Dashboard("dashboard", DashboardArgs(
         dashboard_name=s.name_prefix,
         region=s.region,
-        queue_name=queue.queue_name,
-        dlq_name=queue.dlq_name,
-        cluster_name=cluster.cluster_name,
-        api_service_name=api.service_name,
-        worker_service_name=worker.service_name,
-        load_balancer_arn_suffix=web.load_balancer_arn_suffix,
-        target_group_arn_suffix=web.target_group_arn_suffix,
+        resources=monitored,
         emf_namespace=s.emf_namespace,
     ))
 

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from infra.alarms import AlarmThresholds, alarm_definitions
+from infra.monitoring import MonitoredResources
 from infra.dashboard import APP_METRICS
 
 
@@ -59,9 +60,9 @@ def test_email_subscription_exists_only_when_configured(dev, prod_https):
 
 
 def test_alarm_definitions_are_pure_and_use_given_names():
-    found = alarm_definitions(prefix="p", queue_name="q", dlq_name="d", cluster_name="c", api_service_name="a",
-                              worker_service_name="w", load_balancer_arn_suffix="app/l/1",
-                              target_group_arn_suffix="targetgroup/t/1", thresholds=AlarmThresholds())
+    found = alarm_definitions(prefix="p", resources=MonitoredResources(
+        queue_name="q", dlq_name="d", cluster_name="c", api_service_name="api", worker_service_name="worker",
+        load_balancer_arn_suffix="app/l/1", target_group_arn_suffix="targetgroup/t/1"), thresholds=AlarmThresholds())
 
     assert {a.args["name"] for a in found} >= {"p-queue-depth", "p-dlq-not-empty"}
 
