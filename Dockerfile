@@ -6,8 +6,8 @@
 #
 # Base images are pinned to exact tags. To pin the Python base by digest as well (recommended for
 # releases), resolve the tag once and append the digest to BOTH `FROM python:...` lines:
-#   docker buildx imagetools inspect python:3.11.15-slim-bookworm --format '{{json .Manifest.Digest}}'
-#   FROM python:3.11.15-slim-bookworm@sha256:<digest> AS builder
+#   docker buildx imagetools inspect python:3.11.14-slim-bookworm --format '{{json .Manifest.Digest}}'
+#   FROM python:3.11.14-slim-bookworm@sha256:<digest> AS builder
 # Dependabot (.github/dependabot.yml, ecosystem "docker") then proposes tag+digest bumps.
 
 # uv, pinned to the version that wrote uv.lock. It is only mounted into the builder stage.
@@ -16,7 +16,7 @@ FROM ghcr.io/astral-sh/uv:0.13.9 AS uv
 # ---------------------------------------------------------------------------------------------
 # builder: resolve nothing, install exactly the runtime dependencies locked in uv.lock.
 # ---------------------------------------------------------------------------------------------
-FROM python:3.11.15-slim-bookworm AS builder
+FROM python:3.11.14-slim-bookworm AS builder
 
 # UV_PROJECT_ENVIRONMENT: the venv lives at /opt/venv (same path in the final stage, so its
 #   interpreter symlinks and console-script shebangs stay valid).
@@ -45,7 +45,7 @@ RUN --mount=from=uv,source=/uv,target=/usr/local/bin/uv \
 # ---------------------------------------------------------------------------------------------
 # runtime: the base image + the venv + the app; no uv, no compiler, no caches.
 # ---------------------------------------------------------------------------------------------
-FROM python:3.11.15-slim-bookworm AS runtime
+FROM python:3.11.14-slim-bookworm AS runtime
 
 LABEL org.opencontainers.image.title="healthkit-fargate" \
       org.opencontainers.image.description="HealthKit import service: Django API (gunicorn) and Celery worker"

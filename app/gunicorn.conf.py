@@ -21,5 +21,18 @@ forwarded_allow_ips = "*"
 accesslog = "-"
 errorlog = "-"
 loglevel = "info"
+# gunicorn's own lines (error log, access log) as JSON on stdout, like the app's (settings.LOGGING).
+_json_stdout = ["json_stdout"]
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "backend.jsonlog.JsonFormatter"}},
+    "handlers": {"json_stdout": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"}},
+    "root": {"level": "INFO", "handlers": _json_stdout},
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": _json_stdout, "propagate": False},
+        "gunicorn.access": {"level": "INFO", "handlers": _json_stdout, "propagate": False},
+    },
+}
 # Heartbeat files of the workers on tmpfs (an overlay filesystem can stall them), where there is one.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None

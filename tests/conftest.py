@@ -13,10 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.celery_messages import chunk_message_body
+from tests.support.database_faults import WORKER_APPLICATION_NAME, Backend, backends_waiting_on_lock
 from tests.support.environment import contract_environment, process_environment
 from tests.support.postgres import PostgresServer
 from tests.support.processes import CeleryWorker, GunicornServer
-from tests.support.sqs import MotoServer, SqsQueue, sqs_queue_create
+from tests.support.sqs import MotoServer, SqsQueue, queue_depth, sqs_queue_create
+from tests.support.waiting import wait_until
 
 #: Django's database name for tests; pytest-django creates and migrates `test_healthkit`
 DATABASE_NAME = "healthkit"
@@ -154,6 +157,63 @@ def gunicorn_factory(support_log_dir: Path) -> Iterator[Callable[..., GunicornSe
     for server in servers:
         server.stop(graceful=False)
         print(f"--- gunicorn log ({server.process.log_path}) ---\n{server.process.log_text()[-4000:]}")
+
+
+# --- chunks on a real worker (faults, liveness) ---------------------------------------------
+
+
+@pytest.fixture
+def chunk_messages_send(sqs_client) -> Callable[..., None]:
+    """Put one `healthkit.import_chunk` message per chunk on the queue, as the api would."""
+
+    def send(queue: SqsQueue, chunks) -> None:
+        for chunk in chunks:
+            sqs_client.send_message(QueueUrl=queue.url, MessageBody=chunk_message_body(chunk.pk))
+
+    return send
+
+
+@pytest.fixture
+def worker_sessions_blocked(postgres_server: PostgresServer, test_database_name: str) -> Callable[..., list[Backend]]:
+    """Wait until `count` database sessions of workers started with PGAPPNAME=celery-worker
+    wait on a lock (e.g. held by tests.support.database_faults.sample_insert_held): mid-chunk."""
+
+    def wait(count: int = 1, *, timeout: float = 30.0) -> list[Backend]:
+        def blocked() -> list[Backend] | None:
+            sessions = backends_waiting_on_lock(
+                postgres_server, test_database_name, application_name=WORKER_APPLICATION_NAME
+            )
+            return sessions if len(sessions) >= count else None
+
+        return wait_until(blocked, timeout=timeout, interval=0.05, message=f"{count} worker session(s) on a lock")
+
+    return wait
+
+
+@pytest.fixture
+def batch_ended() -> Callable[..., object]:
+    """Wait until a batch is finalized; the batch as stored then."""
+    from healthkit.models import AppleHealthImportBatch
+
+    def wait(batch, *, timeout: float = 60.0):
+        def finalized():
+            stored = AppleHealthImportBatch.objects.get(pk=batch.pk)
+            return stored if stored.finished_at else None
+
+        return wait_until(finalized, timeout=timeout, interval=0.2, message=f"batch {batch.pk} to be finalized")
+
+    return wait
+
+
+@pytest.fixture
+def queue_drained(sqs_client) -> Callable[..., None]:
+    """Wait until a queue holds no message at all (none visible, none in flight)."""
+    empty = {"ApproximateNumberOfMessages": 0, "ApproximateNumberOfMessagesNotVisible": 0}
+
+    def wait(url: str, *, timeout: float = 30.0) -> None:
+        wait_until(lambda: queue_depth(sqs_client, url) == empty, timeout=timeout, message=f"{url} to be empty")
+
+    return wait
 
 
 # --- users and API clients -----------------------------------------------------------------

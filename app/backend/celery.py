@@ -5,7 +5,7 @@ Configuration comes from Django settings (the CELERY_* names); see backend/setti
 
 import os
 
-from celery import Celery, bootsteps
+from celery import Celery, bootsteps, signals
 from django.core.exceptions import ImproperlyConfigured
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
@@ -29,10 +29,22 @@ class RefuseEagerWorker(bootsteps.Step):
         super().__init__(parent, **kwargs)
 
 
+@signals.setup_logging.connect
+def _logging_from_django_settings(**kwargs) -> None:
+    """The worker logs as the api does (settings.LOGGING: JSON lines), not in Celery's format."""
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)
+
+
 def _add_worker_steps(app: Celery) -> None:
     from backend.heartbeat import WorkerHeartbeat
+    from backend.shutdown import SoftShutdownCheck
 
     app.steps["worker"].add(RefuseEagerWorker)
+    app.steps["worker"].add(SoftShutdownCheck)
     app.steps["consumer"].add(WorkerHeartbeat)
 
 

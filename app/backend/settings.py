@@ -170,8 +170,16 @@ CELERY_WORKER_CONCURRENCY = env.integer("CELERY_WORKER_CONCURRENCY", default=2, 
 CELERY_WORKER_ENABLE_REMOTE_CONTROL = False  # SQS has no broadcast
 CELERY_WORKER_SEND_TASK_EVENTS = False
 CELERY_TASK_SEND_SENT_EVENT = False
-# seconds after SIGTERM that in-flight tasks may still finish (below the 120 s stopTimeout)
+# seconds after SIGTERM that in-flight tasks may still finish (below the 120 s stopTimeout); then
+# they are cancelled and their messages handed back. SIGTERM starts this soft shutdown only when
+# the process runs with REMAP_SIGTERM=SIGQUIT (the image sets it; backend.shutdown warns if not).
 CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = env.number("CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT", default=90.0, minimum=0.0)
+ECS_STOP_TIMEOUT = 120  # seconds between SIGTERM and SIGKILL for the worker container (DESIGN.md)
+if CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT >= ECS_STOP_TIMEOUT:
+    env.invalid(
+        f"CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT ({CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT:g}) must be below the "
+        f"container's stopTimeout ({ECS_STOP_TIMEOUT})"
+    )
 
 # Liveness of the worker's consumer loop (backend.heartbeat, `python -m backend.health worker`).
 WORKER_HEARTBEAT_FILE = env.string("CELERY_WORKER_HEARTBEAT_FILE", default="/tmp/celery-worker-heartbeat")
@@ -205,17 +213,28 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
-# --- Logging: plain lines on stdout (the awslogs driver ships them) -------------------------
+# --- Metrics: CloudWatch embedded metric format (EMF) lines on stdout (healthkit.metrics) -----
+
+AWS_EMF_NAMESPACE = env.string("AWS_EMF_NAMESPACE", default="HealthKitImport")
+AWS_EMF_SERVICE_NAME = env.string("AWS_EMF_SERVICE_NAME", default="healthkit")
+# Local: lines on stdout, shipped by the awslogs driver (never an agent, never a probe of EC2 metadata).
+AWS_EMF_ENVIRONMENT = env.choice("AWS_EMF_ENVIRONMENT", default="Local", choices=("Local",))
+
+# --- Logging: one JSON object per line on stdout (the awslogs driver ships them) -----------
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stdout"}},
+    "formatters": {"json": {"()": "backend.jsonlog.JsonFormatter"}},
+    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"}},
     "root": {
         "handlers": ["stdout"],
         "level": env.choice("DJANGO_LOG_LEVEL", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR")),
     },
 }
+# The worker logs through LOGGING too (backend.celery), and leaves stdout alone: EMF lines
+# written by pool processes must reach stdout as they are, not wrapped in a log record.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_WORKER_REDIRECT_STDOUTS = False
 
 env.check(django_env=DJANGO_ENV)

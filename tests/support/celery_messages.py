@@ -15,6 +15,7 @@ import uuid
 from typing import Any
 
 QUEUE_NAME = "apple-health-imports"
+IMPORT_CHUNK_TASK = "healthkit.import_chunk"
 
 _CONTENT_TYPES = {
     "json": ("application/json", "utf-8"),
@@ -77,6 +78,18 @@ def task_message_body(
         },
     }
     return base64.b64encode(json.dumps(envelope).encode()).decode()
+
+
+def chunk_message_body(chunk_id) -> str:
+    """The message the api sends for a chunk (JSON, `healthkit.import_chunk(chunk_id)`)."""
+    return task_message_body(IMPORT_CHUNK_TASK, [str(chunk_id)])
+
+
+def task_message_decode(message_body: str) -> tuple[str, list]:
+    """(task name, args) of a JSON task message body as it sits on the queue."""
+    envelope = json.loads(base64.b64decode(message_body))
+    args, _kwargs, _embed = json.loads(base64.b64decode(envelope["body"]))
+    return envelope["headers"]["task"], args
 
 
 class FileCreatingPayload:

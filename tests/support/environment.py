@@ -97,14 +97,19 @@ def contract_environment(
     return plain | secrets
 
 
+#: what the image itself sets (Dockerfile ENV), beside the task definitions' environment block:
+#: unbuffered stdout (log and EMF lines reach the log driver whole and at once), and SIGTERM
+#: remapped to Celery's soft shutdown (backend/shutdown.py; read by billiard at import)
+IMAGE_ENVIRONMENT = {"PYTHONUNBUFFERED": "1", "REMAP_SIGTERM": "SIGQUIT"}
+
+
 def process_environment(app_env: dict[str, str], *, emulator: dict[str, str] | None = None) -> dict[str, str]:
-    """`app_env` plus PATH, a hermetic AWS config and the emulator's endpoint/credentials."""
+    """`app_env` plus the image's own variables, PATH, a hermetic AWS config and the emulator's endpoint."""
     base = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "LANG": "C.UTF-8",
-        "PYTHONUNBUFFERED": "1",
         "AWS_CONFIG_FILE": "/nonexistent/aws-config",
         "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
         "AWS_EC2_METADATA_DISABLED": "true",
     }
-    return base | (emulator or {}) | app_env
+    return base | IMAGE_ENVIRONMENT | (emulator or {}) | app_env

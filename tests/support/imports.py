@@ -28,6 +28,21 @@ def batch_with_chunks_create(owner, chunks: Sequence[Sequence[dict]], *, raw_pay
     return batch, created
 
 
+def stored_fingerprints(owner) -> list[str]:
+    """Every sample row the owner has, by fingerprint, sorted (a doubled row would show twice)."""
+    from healthkit.models import HealthSample
+
+    return sorted(HealthSample.objects.filter(owner=owner).values_list("fingerprint", flat=True))
+
+
+def expected_fingerprints(owner, raw_samples: Sequence[dict]) -> list[str]:
+    """The fingerprints `raw_samples` must have once imported for `owner` (each once), sorted."""
+    from healthkit.fingerprints import sample_fingerprint
+
+    samples = parsed_samples(list(raw_samples))
+    return sorted({sample_fingerprint(owner_id=owner.pk, sample=sample) for sample in samples})
+
+
 def run_concurrently(*calls: Callable[[], object], timeout: float = 30.0) -> list[tuple[object, BaseException | None]]:
     """Run each call in its own thread, released together; [(result, exception)] in order.
 

@@ -6,12 +6,16 @@ queue = sqs_queue_create(moto.sqs_client(), name="apple-health-imports-1", task_
 moto.stop()
 """
 
+import base64
 import json
+import os
 import shutil
 import sys
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import boto3
 import requests
@@ -48,12 +52,15 @@ class MotoServer:
         return f"http://127.0.0.1:{self.port}"
 
     @classmethod
-    def start(cls, *, log_dir: Path, timeout: float = 30.0) -> "MotoServer":
+    def start(cls, *, log_dir: Path, timeout: float = 30.0, recording_file: Path | None = None) -> "MotoServer":
+        """Start on a free port; `recording_file` is where its request recorder writes (see recording_start)."""
         port = free_port()
+        env = os.environ | {"MOTO_RECORDER_FILEPATH": str(recording_file)} if recording_file else None
         process = ManagedProcess.start(
             [moto_server_binary(), "-H", "127.0.0.1", "-p", str(port)],
             name="moto",
             log_dir=log_dir,
+            env=env,
         )
         server = cls(process, port)
         try:
@@ -72,6 +79,22 @@ class MotoServer:
 
     def stop(self) -> None:
         self.process.stop()
+
+    # --- moto's request recorder: every request the server receives, from now on ---
+
+    def recording_start(self) -> None:
+        """Forget what was recorded so far and record every request from now on."""
+        for action in ("reset-recording", "start-recording"):
+            requests.post(f"{self.endpoint_url}/moto-api/recorder/{action}", timeout=10).raise_for_status()
+
+    def recording_stop(self) -> None:
+        requests.post(f"{self.endpoint_url}/moto-api/recorder/stop-recording", timeout=10).raise_for_status()
+
+    def recorded_requests(self) -> list[dict]:
+        """The recorded requests (`method`, `url`, `headers`, `body`), oldest first."""
+        response = requests.get(f"{self.endpoint_url}/moto-api/recorder/download-recording", timeout=10)
+        response.raise_for_status()
+        return [json.loads(line) for line in response.text.splitlines() if line.strip()]
 
     def client_environment(self) -> dict[str, str]:
         """What a process needs to talk to this server as the app would to SQS."""
@@ -157,3 +180,21 @@ def queue_depth(client, url: str) -> dict[str, int]:
     names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
     attributes = client.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
     return {key: int(attributes.get(key, 0)) for key in names}
+
+
+def sqs_request_action(entry: dict) -> tuple[str, str]:
+    """(action, queue URL) of a recorded SQS request (JSON protocol, or the older query protocol)."""
+    headers = {key.lower(): value for key, value in entry.get("headers", {}).items()}
+    body = entry.get("body") or ""
+    if entry.get("body_encoded"):
+        body = base64.b64decode(body).decode(errors="replace")
+    target = headers.get("x-amz-target", "")
+    if target.startswith("AmazonSQS."):
+        return target.removeprefix("AmazonSQS."), json.loads(body or "{}").get("QueueUrl", "")
+    params = {key: values[0] for key, values in parse_qs(body).items()}
+    return params.get("Action", ""), params.get("QueueUrl", entry.get("url", ""))
+
+
+def sqs_requests_by_action(entries: list[dict], *, queue_url: str) -> Counter:
+    """How many recorded requests of each SQS action were about `queue_url`."""
+    return Counter(action for action, url in map(sqs_request_action, entries) if url == queue_url)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import partial
 from math import ceil
 
+from backend.jsonlog import log_context, log_context_bind
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -20,6 +21,7 @@ from django.utils import timezone
 from healthkit import errors
 from healthkit.db import lock_timeout, query_cancelled_on_interrupt
 from healthkit.errors import ApplicationError
+from healthkit.metrics import batch_finalized_record
 from healthkit.models import (
     BATCH_OPEN_STATUSES,
     CHUNK_FINAL_STATUSES,
@@ -29,7 +31,7 @@ from healthkit.models import (
     ChunkStatus,
 )
 from healthkit.services.samples import samples_upsert
-from healthkit.validation import SampleIn, sample_parse
+from healthkit.validation import SampleIn, import_limits, sample_parse
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +82,13 @@ def import_batch_create(
         if not idempotency_key:
             raise
         return AppleHealthImportBatch.objects.get(owner=owner, idempotency_key=idempotency_key), False
+    logger.info(
+        "import batch %s created: %s samples in %s chunks",
+        batch.pk,
+        batch.records_received,
+        batch.chunks_total,
+        extra={"batch_id": str(batch.pk)},
+    )
     return batch, True
 
 
@@ -108,8 +117,14 @@ def chunk_import(*, chunk_id: str) -> ChunkImportResult:
     """Upsert a chunk's samples and end it; a chunk that already ended is left as it is.
 
     Raises whatever stops the attempt (invalid payload, database errors, time limits); the
-    task decides what that means (chunk_failure_record / chunk_release).
+    task decides what that means (chunk_failure_record / chunk_release). Its log lines carry
+    the chunk and batch ids.
     """
+    with log_context(chunk_id=chunk_id):
+        return _chunk_import(chunk_id=chunk_id)
+
+
+def _chunk_import(*, chunk_id: str) -> ChunkImportResult:
     if not _chunk_claim(chunk_id=chunk_id):
         return _skipped(chunk_id)
     with transaction.atomic(), query_cancelled_on_interrupt():
@@ -137,10 +152,12 @@ def _chunk_claim(*, chunk_id: str) -> bool:
     """Count an attempt (committed at once, so crashes count too); False if nothing to do."""
     now = timezone.now()
     with transaction.atomic():
-        chunk = AppleHealthImportChunk.objects.select_for_update().filter(pk=chunk_id).first()
+        # the payload (up to a chunk of samples) is not needed to count an attempt
+        chunk = AppleHealthImportChunk.objects.select_for_update().defer("payload").filter(pk=chunk_id).first()
         if chunk is None:
             logger.warning("import chunk %s does not exist (deleted?); nothing to do", chunk_id)
             return False
+        log_context_bind(batch_id=str(chunk.batch_id))
         if chunk.status in CHUNK_FINAL_STATUSES:
             logger.info("import chunk %s already %s; nothing to do", chunk_id, chunk.status)
             return False
@@ -157,9 +174,9 @@ def _chunk_claim(*, chunk_id: str) -> bool:
 def _chunk_samples(chunk: AppleHealthImportChunk) -> list[SampleIn]:
     if not isinstance(chunk.payload, list):
         raise ApplicationError(errors.CHUNK_PAYLOAD_INVALID.format(index="-", field="payload", message="not a list"))
-    samples = []
+    samples, limits = [], import_limits()
     for index, raw in enumerate(chunk.payload):
-        sample, problems = sample_parse(raw, index=index)
+        sample, problems = sample_parse(raw, index=index, limits=limits)
         if problems:
             first = problems[0]
             raise ApplicationError(
@@ -223,7 +240,8 @@ def batch_finalize(*, batch_id) -> AppleHealthImportBatch:
             .values_list("index", "attempts", "error")
         ]
         batch.save(update_fields=("status", "finished_at", "errors", "updated_at"))
-    logger.info("import batch %s finalized: %s", batch_id, batch.status)
+        transaction.on_commit(partial(batch_finalized_record, batch))
+    logger.info("import batch %s finalized: %s", batch_id, batch.status, extra={"batch_id": str(batch_id)})
     return batch
 
 

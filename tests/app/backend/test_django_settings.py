@@ -87,3 +87,26 @@ def test_a_soft_time_limit_not_below_the_hard_one_is_rejected():
     result = _load(_prod_env(CELERY_TASK_TIME_LIMIT="300", CELERY_TASK_SOFT_TIME_LIMIT="300"))
     assert result.returncode != 0
     assert "CELERY_TASK_SOFT_TIME_LIMIT (300) must be below CELERY_TASK_TIME_LIMIT (300)" in result.stderr
+
+
+def test_a_soft_shutdown_budget_not_below_the_containers_stop_timeout_is_rejected():
+    result = _load(_prod_env(CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT="120"))
+    assert result.returncode != 0
+    assert "CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT (120) must be below the container's stopTimeout (120)" in result.stderr
+
+
+def test_metrics_go_to_stdout_only():
+    result = _load(_prod_env(AWS_EMF_ENVIRONMENT="EC2"))
+    assert result.returncode != 0
+    assert "AWS_EMF_ENVIRONMENT='EC2' is not one of Local" in result.stderr
+
+
+def test_the_worker_logs_json_and_leaves_stdout_to_metric_lines():
+    code = (
+        "import django, json; django.setup(); from backend.celery import app; from django.conf import settings; "
+        "print(json.dumps([app.conf.worker_hijack_root_logger, app.conf.worker_redirect_stdouts, "
+        "settings.LOGGING['formatters']['json']['()']]))"
+    )
+    result = _load(_prod_env(), code)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [False, False, "backend.jsonlog.JsonFormatter"]

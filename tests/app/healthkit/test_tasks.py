@@ -1,6 +1,7 @@
 """The chunk task's retry decisions, run in-process (`apply`) against the real database.
 
-A task that hands its message back raises Reject(requeue=True): `apply` reports REJECTED.
+A task that hands its message back raises Reject(requeue=True), one that leaves it for the
+dead-letter queue Reject(requeue=False): `apply` reports REJECTED for both.
 The soft time limit is delivered the way billiard delivers it (SIGUSR1 raising
 SoftTimeLimitExceeded in the process), while the task waits on a row lock.
 """
@@ -12,13 +13,13 @@ from contextlib import contextmanager
 
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
-from django.db import connection, transaction
+from django.db import connection
 from healthkit.models import AppleHealthImportBatch, AppleHealthImportChunk, BatchStatus, ChunkStatus, HealthSample
-from healthkit.services.samples import samples_upsert
 from healthkit.tasks import import_chunk
 
+from tests.support.database_faults import sample_insert_held
 from tests.support.imports import batch_with_chunks_create
-from tests.support.samples import heart_rate_sample, heart_rate_samples, parsed_samples
+from tests.support.samples import heart_rate_sample, heart_rate_samples
 
 INVALID_SAMPLE = heart_rate_sample(value="seventy-two")
 
@@ -33,6 +34,11 @@ def _run(chunk):
 
 def _requeued(result) -> bool:
     return result.state == "REJECTED" and result.result.requeue is True
+
+
+def _left_for_dead_letter_queue(result) -> bool:
+    """Rejected without requeue: with a redrive policy, kombu leaves the message to SQS."""
+    return result.state == "REJECTED" and result.result.requeue is False
 
 
 @pytest.mark.django_db
@@ -63,11 +69,13 @@ def test_a_failing_chunk_hands_its_message_back_until_its_last_attempt(user, set
 
 
 @pytest.mark.django_db
-def test_a_chunk_failing_at_its_last_attempt_ends_failed_and_its_message_is_acked(user, settings):
+def test_a_chunk_failing_at_its_last_attempt_ends_failed_and_its_message_is_left_for_the_dead_letter_queue(
+    user, settings
+):
     settings.HEALTHKIT_CHUNK_MAX_ATTEMPTS = 2
     batch, (bad, good) = batch_with_chunks_create(user, [[INVALID_SAMPLE], heart_rate_samples(2)], raw_payloads=True)
     assert _requeued(_run(bad))
-    assert _run(bad).state == "SUCCESS"  # acked: SQS must not deliver it again
+    assert _left_for_dead_letter_queue(_run(bad))
     assert _run(good).state == "SUCCESS"
     assert _chunk(bad).status == ChunkStatus.FAILED
     assert _chunk(bad).error.startswith("gave up after 2 attempts: ApplicationError: chunk payload is invalid")
@@ -81,37 +89,14 @@ def test_a_chunk_failing_at_its_last_attempt_ends_failed_and_its_message_is_acke
 
 
 @pytest.mark.django_db
-def test_a_chunk_that_failed_for_good_is_not_retried(user, settings):
+def test_a_redelivery_of_a_chunk_that_failed_for_good_is_not_retried_and_goes_on_to_the_dead_letter_queue(
+    user, settings
+):
     settings.HEALTHKIT_CHUNK_MAX_ATTEMPTS = 1
     _, (chunk,) = batch_with_chunks_create(user, [[INVALID_SAMPLE]], raw_payloads=True)
     _run(chunk)
-    assert _run(chunk).state == "SUCCESS"
-    assert _chunk(chunk).attempts == 1
-
-
-@contextmanager
-def _conflicting_sample_held(owner, raw_sample):
-    """Another transaction inserts the same sample and stays open: our INSERT must wait for it."""
-    inserted, done = threading.Event(), threading.Event()
-
-    def hold():
-        try:
-            with transaction.atomic():
-                samples_upsert(owner_id=owner.pk, samples=parsed_samples([raw_sample]))
-                inserted.set()
-                done.wait(timeout=30)
-                transaction.set_rollback(True)
-        finally:
-            connection.close()
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    assert inserted.wait(timeout=10)
-    try:
-        yield
-    finally:
-        done.set()
-        holder.join(timeout=30)
+    assert _left_for_dead_letter_queue(_run(chunk))
+    assert (_chunk(chunk).status, _chunk(chunk).attempts) == (ChunkStatus.FAILED, 1)
 
 
 @contextmanager
@@ -135,7 +120,7 @@ def _soft_time_limit_after(seconds: float):
 def test_the_soft_time_limit_leaves_the_chunk_retryable_and_hands_the_message_back(user):
     samples = heart_rate_samples(3)
     _, (chunk,) = batch_with_chunks_create(user, [samples])
-    with _conflicting_sample_held(user, samples[0]), _soft_time_limit_after(0.5):
+    with sample_insert_held(user, samples[0]), _soft_time_limit_after(0.5):
         result = _run(chunk)
     assert _requeued(result)
     chunk = _chunk(chunk)
@@ -155,7 +140,7 @@ def test_losing_the_database_connection_leaves_the_chunk_retryable_not_failed(us
         cursor.execute("SELECT pg_backend_pid()")
         backend_pid = cursor.fetchone()[0]
     terminate = threading.Timer(0.5, postgres_server.execute, (f"SELECT pg_terminate_backend({backend_pid})",))
-    with _conflicting_sample_held(user, samples[0]):
+    with sample_insert_held(user, samples[0]):
         terminate.start()
         result = _run(chunk)
         terminate.join()
@@ -167,7 +152,15 @@ def test_losing_the_database_connection_leaves_the_chunk_retryable_not_failed(us
 
 
 @pytest.mark.django_db
-def test_a_message_whose_argument_is_not_a_chunk_id_is_dropped(user):
+def test_a_message_whose_argument_is_not_a_chunk_id_is_left_for_the_dead_letter_queue(user):
     _, (chunk,) = batch_with_chunks_create(user, [heart_rate_samples(1)])
-    assert import_chunk.apply(args=["../../etc/passwd"]).state == "SUCCESS"
+    assert _left_for_dead_letter_queue(import_chunk.apply(args=["../../etc/passwd"]))
     assert _chunk(chunk).attempts == 0
+
+
+@pytest.mark.django_db
+def test_a_message_for_a_chunk_that_no_longer_exists_is_acked(user):
+    _, (chunk,) = batch_with_chunks_create(user, [heart_rate_samples(1)])
+    chunk_id = str(chunk.pk)
+    chunk.batch.delete()
+    assert import_chunk.apply(args=[chunk_id]).state == "SUCCESS"

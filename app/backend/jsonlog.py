@@ -1,0 +1,73 @@
+"""Structured logs: one JSON object per line on stdout, with the ids of the work in hand.
+
+`JsonFormatter` (settings.LOGGING, api and worker alike; gunicorn.conf.py for gunicorn's own
+lines) writes `time`, `level`, `logger`, `process`, `pid`, `message`, the fields bound with
+`log_context()`/`log_context_bind()` (e.g. `chunk_id`, `batch_id`), any `extra={...}` given
+to the logging call, and `exception` (the traceback as one string). Metric lines (EMF, healthkit.metrics) are written by
+aws-embedded-metrics beside these lines, never through logging, so each stays valid JSON.
+"""
+
+import contextvars
+import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+_context: contextvars.ContextVar[dict[str, object]] = contextvars.ContextVar("log_context", default={})  # noqa: B039 - never mutated
+
+#: attributes every LogRecord has; anything else on a record came from `extra=`
+_RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+
+
+@contextmanager
+def log_context(**fields: object) -> Iterator[None]:
+    """Add `fields` to every log line written in this block (this thread or task only)."""
+    token = _context.set(_context.get() | fields)
+    try:
+        yield
+    finally:
+        _context.reset(token)
+
+
+def log_context_bind(**fields: object) -> None:
+    """Add `fields` to the enclosing `log_context` block (e.g. a batch id learnt on the way).
+
+    Call it only inside such a block: the fields go when the block ends.
+    """
+    _context.set(_context.get() | fields)
+
+
+def log_context_fields() -> dict[str, object]:
+    return dict(_context.get())
+
+
+def _traceback_kept_once(entry: dict[str, object]) -> None:
+    """Celery's task records repeat their traceback in `extra={"data": ...}`: `exception` holds it."""
+    data = entry.get("data")
+    if isinstance(data, dict) and "traceback" in data:
+        entry["data"] = {key: value for key, value in data.items() if key != "traceback"}
+
+
+class JsonFormatter(logging.Formatter):
+    """A log record as one line of JSON."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, tz=UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "process": record.processName,
+            "pid": record.process,
+            "message": record.getMessage(),
+        }
+        entry |= _context.get()
+        entry |= {key: value for key, value in vars(record).items() if key not in _RECORD_ATTRIBUTES}
+        _traceback_kept_once(entry)
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            entry["exception"] = record.exc_text
+        if record.stack_info:
+            entry["stack"] = self.formatStack(record.stack_info)
+        return json.dumps(entry, default=str, ensure_ascii=False)

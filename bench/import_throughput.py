@@ -1,0 +1,190 @@
+"""Import throughput on PostgreSQL: samples per second of three ways to store the same samples.
+
+- chunk path: `healthkit.services.imports.chunk_import`, the service the worker runs, over
+  chunks of HEALTHKIT_IMPORT_CHUNK_SIZE samples stored as the api stores them (parse and
+  validate the payload, fingerprint, INSERT ... ON CONFLICT DO NOTHING RETURNING in 500-row
+  statements, count, finalize, metrics);
+- naive loop: per sample, parse, fingerprint and `HealthSample.objects.update_or_create`
+  (the per-sample pattern the original design used);
+- raw COPY: the same rows, already built, streamed with COPY into the same table: the
+  practical ceiling of the database.
+
+Each path starts from an empty sample table and stores the same samples; one process, one
+connection, no worker (the worker runs this same function, one chunk per task).
+"""
+
+import contextlib
+import json
+import os
+import time
+from dataclasses import dataclass
+
+from tests.support.samples import heart_rate_sample, sleep_sample, workout_sample
+
+#: one in this many samples is a sleep (category) or a workout, the rest heart rates
+OTHER_TYPES_EVERY = 50
+
+
+@dataclass(frozen=True)
+class PathResult:
+    name: str
+    samples: int
+    seconds: float
+
+    @property
+    def per_second(self) -> float:
+        return self.samples / self.seconds
+
+
+def raw_samples(count: int) -> list[dict]:
+    """`count` distinct samples as the client sends them, mostly heart rates."""
+
+    def sample(i: int) -> dict:
+        if i % OTHER_TYPES_EVERY == 1:
+            return sleep_sample(i)
+        if i % OTHER_TYPES_EVERY == 2:
+            return workout_sample(i, uuid=None)
+        return heart_rate_sample(i)
+
+    return [sample(i) for i in range(count)]
+
+
+def _owner(name: str):
+    """A new user (a new owner: no sample of theirs is stored yet)."""
+    import uuid
+
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.create_user(username=f"{name}-{uuid.uuid4().hex[:8]}")
+
+
+def _tables_emptied() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE healthkit_healthsample, healthkit_applehealthimportchunk, healthkit_applehealthimportbatch"
+        )
+        cursor.execute("VACUUM ANALYZE healthkit_healthsample")
+
+
+def _parsed(raw: list[dict]) -> list:
+    from healthkit.validation import sample_parse
+
+    parsed = []
+    for index, item in enumerate(raw):
+        sample, problems = sample_parse(item, index=index)
+        assert not problems, problems
+        parsed.append(sample)
+    return parsed
+
+
+def _chunks_stored(owner, raw: list[dict], *, chunk_size: int) -> list[str]:
+    """A queued batch and its chunks, written as the api writes them (payloads validated); chunk ids."""
+    from healthkit.models import AppleHealthImportBatch, AppleHealthImportChunk
+
+    payloads = [sample.to_payload() for sample in _parsed(raw)]
+    batch = AppleHealthImportBatch.objects.create(
+        owner=owner, chunks_total=-(-len(payloads) // chunk_size), records_received=len(payloads)
+    )
+    chunks = AppleHealthImportChunk.objects.bulk_create(
+        AppleHealthImportChunk(
+            batch=batch, index=index, payload=payloads[start : start + chunk_size], records_received=chunk_size
+        )
+        for index, start in enumerate(range(0, len(payloads), chunk_size))
+    )
+    return [str(chunk.pk) for chunk in chunks]
+
+
+def chunk_path(raw: list[dict], *, chunk_size: int) -> PathResult:
+    from healthkit.models import HealthSample
+    from healthkit.services.imports import chunk_import
+
+    _tables_emptied()
+    owner = _owner("bench-chunk-path")
+    chunk_ids = _chunks_stored(owner, raw, chunk_size=chunk_size)
+    with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):  # its EMF lines
+        started = time.perf_counter()
+        for chunk_id in chunk_ids:
+            chunk_import(chunk_id=chunk_id)
+        seconds = time.perf_counter() - started
+    assert HealthSample.objects.filter(owner=owner).count() == len(raw)
+    return PathResult("chunk path (chunk_import)", len(raw), seconds)
+
+
+def naive_loop(raw: list[dict]) -> PathResult:
+    from healthkit.fingerprints import sample_fingerprint
+    from healthkit.models import HealthSample
+    from healthkit.validation import sample_parse
+
+    _tables_emptied()
+    owner = _owner("bench-naive")
+    started = time.perf_counter()
+    for index, item in enumerate(raw):
+        sample, _ = sample_parse(item, index=index)
+        HealthSample.objects.update_or_create(
+            owner=owner,
+            fingerprint=sample_fingerprint(owner_id=owner.pk, sample=sample),
+            defaults=_sample_fields(sample),
+        )
+    seconds = time.perf_counter() - started
+    assert HealthSample.objects.filter(owner=owner).count() == len(raw)
+    return PathResult("naive update_or_create loop", len(raw), seconds)
+
+
+def _sample_fields(sample) -> dict:
+    return {
+        "type": sample.type,
+        "value": sample.value,
+        "unit": sample.unit,
+        "start_at": sample.start,
+        "end_at": sample.end,
+        "source_name": sample.source_name,
+        "source_bundle_id": sample.source_bundle_id,
+        "device": sample.device,
+        "metadata": sample.metadata,
+        "healthkit_uuid": sample.uuid,
+        "workout_activity_type": sample.workout_activity_type,
+    }
+
+
+_COPY_COLUMNS = (
+    "owner_id",
+    "type",
+    "value",
+    "unit",
+    "start_at",
+    "end_at",
+    "source_name",
+    "source_bundle_id",
+    "device",
+    "metadata",
+    "healthkit_uuid",
+    "workout_activity_type",
+    "fingerprint",
+    "created_at",
+)
+
+
+def raw_copy(raw: list[dict]) -> PathResult:
+    from django.db import connection
+    from django.utils import timezone
+    from healthkit.fingerprints import sample_fingerprint
+    from healthkit.models import HealthSample
+
+    _tables_emptied()
+    owner = _owner("bench-copy")
+    now = timezone.now()
+    rows = []
+    for sample in _parsed(raw):
+        fields = _sample_fields(sample) | {"metadata": json.dumps(sample.metadata)}
+        fingerprint = sample_fingerprint(owner_id=owner.pk, sample=sample)
+        rows.append((owner.pk, *fields.values(), fingerprint, now))
+    statement = f"COPY healthkit_healthsample ({', '.join(_COPY_COLUMNS)}) FROM STDIN"
+    started = time.perf_counter()
+    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
+    seconds = time.perf_counter() - started
+    assert HealthSample.objects.filter(owner=owner).count() == len(raw)
+    return PathResult("raw COPY (rows prebuilt)", len(raw), seconds)

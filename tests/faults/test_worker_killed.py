@@ -1,0 +1,51 @@
+"""kill -9 of the worker mid-chunk (an OOM kill, a crash, a reclaimed host): nothing is
+acked, the message comes back after the queue's VisibilityTimeout and a new worker completes
+the batch; the chunk that had already succeeded is not run again."""
+
+import pytest
+from healthkit.models import AppleHealthImportChunk, BatchStatus, ChunkStatus
+
+from tests.support.database_faults import sample_insert_held
+from tests.support.imports import batch_with_chunks_create, expected_fingerprints, stored_fingerprints
+from tests.support.samples import heart_rate_samples
+from tests.support.waiting import wait_until
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+VISIBILITY_TIMEOUT = 6  # seconds; the hard time limit below it, as the stack requires
+
+
+def _chunk(chunk) -> AppleHealthImportChunk:
+    return AppleHealthImportChunk.objects.get(pk=chunk.pk)
+
+
+def test_a_chunk_cut_short_by_kill_9_comes_back_after_the_visibility_timeout_and_a_new_worker_completes_the_batch(
+    user,
+    sqs_queue_factory,
+    worker_env_factory,
+    celery_worker_factory,
+    chunk_messages_send,
+    worker_sessions_blocked,
+    batch_ended,
+    queue_drained,
+):
+    queue = sqs_queue_factory(visibility_timeout=VISIBILITY_TIMEOUT)
+    env = worker_env_factory(queue, task_time_limit=VISIBILITY_TIMEOUT - 1, task_soft_time_limit=VISIBILITY_TIMEOUT - 2)
+    samples = heart_rate_samples(12)
+    batch, (cut_short, other) = batch_with_chunks_create(user, [samples[:6], samples[6:]])
+    chunk_messages_send(queue, [cut_short, other])
+
+    with sample_insert_held(user, samples[2]):
+        first = celery_worker_factory(env)
+        worker_sessions_blocked()
+        wait_until(lambda: _chunk(other).status == ChunkStatus.SUCCEEDED, timeout=30, message="the other chunk")
+        first.kill()
+    assert (_chunk(cut_short).status, _chunk(cut_short).attempts) == (ChunkStatus.PROCESSING, 1)
+
+    celery_worker_factory(env)
+    batch = batch_ended(batch)
+
+    assert (batch.status, batch.records_created, batch.records_duplicate) == (BatchStatus.COMPLETED, 12, 0)
+    assert stored_fingerprints(user) == expected_fingerprints(user, samples)
+    assert (_chunk(cut_short).attempts, _chunk(other).attempts) == (2, 1)
+    queue_drained(queue.url)

@@ -1,0 +1,43 @@
+"""Secrets the task definitions read: created in the emulator, and every reference rewritten."""
+
+import json
+
+from stacks.mockrun import ACCOUNT_ID, run_stack
+from stacks.rehearsal.arns import ArnMap
+from stacks.rehearsal.credentials import local_user_create
+from stacks.rehearsal.database import LocalDatabase
+from stacks.rehearsal.deploy import DeployContext, deploy
+from stacks.rehearsal.emulator import Emulator
+
+EXISTING_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:shared-db-AbCdEf"
+
+
+def test_an_existing_database_secret_is_created_and_the_execution_role_names_its_real_arn(tmp_path):
+    run = run_stack("dev", {"database": "existing", "dbHost": "shared-db.example.internal",
+                            "dbSecretArn": EXISTING_SECRET})
+    emulator = Emulator.start(state_dir=tmp_path, region=run.region)
+    database = LocalDatabase.start()
+    try:
+        user = local_user_create(emulator)
+        ctx = DeployContext(run=run, emulator=emulator, database=database, local_principal=user.principal_arn,
+                            arns=ArnMap(ACCOUNT_ID, ACCOUNT_ID))
+        outcomes = deploy(ctx)
+        real = ctx.arns.lookup(EXISTING_SECRET)
+        assert real and real != EXISTING_SECRET and real.startswith(EXISTING_SECRET[:-6])
+        assert any(o.name == "shared-db" and o.kind == "stand-in" for o in outcomes)
+        value = json.loads(emulator.client("secretsmanager").get_secret_value(SecretId=real)["SecretString"])
+        assert set(value) == {"username", "password"}
+
+        iam = emulator.client("iam")
+        role = next(r["RoleName"] for r in iam.list_roles()["Roles"] if "-execution-" in r["RoleName"])
+        (policy,) = iam.list_role_policies(RoleName=role)["PolicyNames"]
+        document = json.dumps(iam.get_role_policy(RoleName=role, PolicyName=policy)["PolicyDocument"])
+        assert real in document and EXISTING_SECRET not in document
+
+        definition = emulator.client("ecs").describe_task_definition(taskDefinition="healthkit-dev-worker")
+        secrets = definition["taskDefinition"]["containerDefinitions"][0]["secrets"]
+        assert {s["valueFrom"] for s in secrets if s["name"].startswith("DB_")} == {
+            f"{real}:username::", f"{real}:password::"}
+    finally:
+        emulator.stop()
+        database.stop()

@@ -1,0 +1,84 @@
+"""With moto's IAM enforcement on, each task role may do its job and nothing more."""
+
+from __future__ import annotations
+
+import pytest
+from botocore.exceptions import ClientError
+
+from stacks.mockrun import ACCOUNT_ID, run_stack
+from stacks.rehearsal.arns import ArnMap
+from stacks.rehearsal.credentials import local_user_create, role_session
+from stacks.rehearsal.database import LocalDatabase
+from stacks.rehearsal.deploy import DeployContext, deploy
+from stacks.rehearsal.emulator import Emulator
+
+
+@pytest.fixture(scope="module")
+def enforced(tmp_path_factory):
+    """dev deployed to the emulator, IAM enforced, one session per task role."""
+    run = run_stack("dev")
+    emulator = Emulator.start(state_dir=tmp_path_factory.mktemp("enforced"), region=run.region)
+    database = LocalDatabase.start()
+    try:
+        user = local_user_create(emulator)
+        deploy(DeployContext(run=run, emulator=emulator, database=database, local_principal=user.principal_arn,
+                             arns=ArnMap(ACCOUNT_ID, ACCOUNT_ID)))
+        emulator.enforce_iam()
+        emulator.admin = user
+        roles = {service: role_session(emulator, run.task_definition(service).inputs["taskRoleArn"], service)
+                 for service in ("api", "worker")}
+        yield run, emulator, roles
+    finally:
+        emulator.stop()
+        database.stop()
+
+
+def _code(call) -> str:
+    with pytest.raises(ClientError) as error:
+        call()
+    return error.value.response["Error"]["Message"]
+
+
+def test_api_role_cannot_receive_messages(enforced):
+    run, emulator, roles = enforced
+    sqs = emulator.client("sqs", roles["api"])
+    message = _code(lambda: sqs.receive_message(QueueUrl=run.outputs["queueUrl"], WaitTimeSeconds=0))
+    assert "AccessDenied" in message and "sqs:ReceiveMessage" in message
+
+
+def test_worker_role_cannot_purge_the_queue(enforced):
+    run, emulator, roles = enforced
+    sqs = emulator.client("sqs", roles["worker"])
+    message = _code(lambda: sqs.purge_queue(QueueUrl=run.outputs["queueUrl"]))
+    assert "AccessDenied" in message and "sqs:PurgeQueue" in message
+
+
+def test_api_role_can_send_and_worker_role_can_receive_and_delete(enforced):
+    run, emulator, roles = enforced
+    url = run.outputs["queueUrl"]
+    emulator.client("sqs", roles["api"]).send_message(QueueUrl=url, MessageBody="hello")
+    worker = emulator.client("sqs", roles["worker"])
+    (message,) = worker.receive_message(QueueUrl=url, WaitTimeSeconds=1)["Messages"]
+    worker.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def test_resource_scoping_is_enforced_for_sqs(enforced):
+    run, emulator, roles = enforced
+    sqs = emulator.client("sqs", roles["api"])
+    message = _code(lambda: sqs.send_message(QueueUrl=run.outputs["deadLetterQueueUrl"], MessageBody="x"))
+    assert "AccessDenied" in message
+
+
+def test_unknown_credentials_are_refused_once_enforced(enforced):
+    from stacks.rehearsal.emulator import BOOTSTRAP_CREDENTIALS
+
+    _, emulator, _ = enforced
+    message = _code(lambda: emulator.client("sqs", BOOTSTRAP_CREDENTIALS).list_queues())
+    assert "InvalidClientTokenId" in message
+
+
+def test_the_rehearsal_probes_show_the_same_denials(dev_report):
+    lines = [p.line() for p in dev_report.probes]
+    assert "api: sqs:ReceiveMessage on the queue -> AccessDenied (denied)" in lines
+    assert "worker: sqs:PurgeQueue on the queue -> AccessDenied (denied)" in lines
+    assert all(p.denied for p in dev_report.probes)
