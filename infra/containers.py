@@ -19,7 +19,7 @@ from infra import invariants as inv
 class EnvironmentInputs:
     """Plain values of the environment block (all resolved; no Pulumi Outputs)."""
 
-    django_env: str
+    environment_name: str
     allowed_hosts: Sequence[str]
     db_host: str
     db_port: int
@@ -33,6 +33,7 @@ class EnvironmentInputs:
     worker_soft_shutdown_seconds: int
     worker_heartbeat_max_age_seconds: int
     import_chunk_size: int
+    chunk_max_attempts: int
     gunicorn_workers: int
     gunicorn_threads: int
     emf_namespace: str
@@ -68,7 +69,8 @@ def environment_block(e: EnvironmentInputs) -> list[dict]:
     ``AWS_ENDPOINT_URL_SQS`` is never set in AWS.
     """
     env = {
-        "DJANGO_ENV": e.django_env,
+        "DJANGO_ENV": inv.DEPLOYED_DJANGO_ENV,
+        "HEALTHKIT_ENVIRONMENT": e.environment_name,
         "DJANGO_ALLOWED_HOSTS": ",".join(dict.fromkeys(h for h in e.allowed_hosts if h)),
         "DB_HOST": e.db_host,
         "DB_PORT": str(e.db_port),
@@ -84,6 +86,7 @@ def environment_block(e: EnvironmentInputs) -> list[dict]:
         "CELERY_WORKER_HEARTBEAT_FILE": inv.WORKER_HEARTBEAT_FILE,
         "CELERY_WORKER_HEARTBEAT_MAX_AGE": str(e.worker_heartbeat_max_age_seconds),
         "HEALTHKIT_IMPORT_CHUNK_SIZE": str(e.import_chunk_size),
+        "HEALTHKIT_CHUNK_MAX_ATTEMPTS": str(e.chunk_max_attempts),
         "GUNICORN_WORKERS": str(e.gunicorn_workers),
         "GUNICORN_THREADS": str(e.gunicorn_threads),
         "AWS_EMF_NAMESPACE": e.emf_namespace,

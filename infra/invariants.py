@@ -46,6 +46,10 @@ WORKER_HEALTH_CHECK = {
     "startPeriod": 60,
 }
 
+#: Django mode of every deployed container: `prod` (strict settings, DEBUG off) in EVERY stack.
+#: The app's `dev` mode (SQLite fallback, DEBUG, zero config) is for laptops, never for AWS.
+DEPLOYED_DJANGO_ENV = "prod"
+
 #: Where the worker keeps its liveness file (the app's default).
 WORKER_HEARTBEAT_FILE = "/tmp/celery-worker-heartbeat"
 

@@ -89,7 +89,8 @@ class Settings:
     # --- General ---
     environment: str = _setting(
         "environment", "string", "dev",
-        "DJANGO_ENV of both services and the Environment tag: `dev` or `prod`. A `prod` "
+        "The stack's environment: `dev` or `prod`; the Environment tag and HEALTHKIT_ENVIRONMENT "
+        "(the app's metric dimension). Deployed containers always run DJANGO_ENV=prod. A `prod` "
         "environment requires protectStatefulResources. Default: dev.")
     app_name: str = _setting(
         "appName", "string", "healthkit",

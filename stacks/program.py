@@ -148,7 +148,7 @@ def deploy(s: Settings) -> dict[str, pulumi.Output]:
     ).apply(lambda v: shared_container_settings(
         image=v["image"],
         environment=EnvironmentInputs(
-            django_env=s.environment,
+            environment_name=s.environment,
             allowed_hosts=[s.domain_name, v["alb_dns"]],
             db_host=v["db_host"], db_port=int(v["db_port"]), db_name=s.db_name, db_ssl_mode=s.db_ssl_mode,
             region=s.region,
@@ -159,6 +159,7 @@ def deploy(s: Settings) -> dict[str, pulumi.Output]:
             worker_soft_shutdown_seconds=s.worker_soft_shutdown_seconds,
             worker_heartbeat_max_age_seconds=s.worker_heartbeat_max_age_seconds,
             import_chunk_size=s.import_chunk_size,
+            chunk_max_attempts=s.queue_max_receive_count,
             gunicorn_workers=s.gunicorn_workers,
             gunicorn_threads=s.gunicorn_threads,
             emf_namespace=s.emf_namespace,

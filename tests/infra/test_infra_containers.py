@@ -12,10 +12,10 @@ from infra.containers import (
 )
 
 ENV = EnvironmentInputs(
-    django_env="dev", allowed_hosts=["api.example.com", "", "lb.example.com", "api.example.com"], db_host="db",
+    environment_name="dev", allowed_hosts=["api.example.com", "", "lb.example.com", "api.example.com"], db_host="db",
     db_port=5432, db_name="healthkit", db_ssl_mode="require", region="eu-west-1", queue_url="https://sqs/q",
     task_time_limit_seconds=300, task_soft_time_limit_seconds=240, worker_concurrency=2,
-    worker_soft_shutdown_seconds=90, worker_heartbeat_max_age_seconds=60, import_chunk_size=1000,
+    worker_soft_shutdown_seconds=90, worker_heartbeat_max_age_seconds=60, import_chunk_size=1000, chunk_max_attempts=5,
     gunicorn_workers=2, gunicorn_threads=4, emf_namespace="HealthKitImport", emf_service_name="healthkit")
 SECRETS = SecretInputs(django_secret_key_arn="arn:django", database_secret_arn="arn:db")
 SHARED = shared_container_settings(image="repo@sha256:" + "0" * 64, environment=ENV, secrets=SECRETS,

@@ -133,6 +133,7 @@ def test_environment_holds_exactly_the_contract_variables(dev):
         "CELERY_BROKER_URL", "CELERY_APPLE_HEALTH_QUEUE_URL", "CELERY_TASK_TIME_LIMIT",
         "CELERY_TASK_SOFT_TIME_LIMIT", "CELERY_WORKER_CONCURRENCY", "CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT",
         "CELERY_WORKER_HEARTBEAT_FILE", "CELERY_WORKER_HEARTBEAT_MAX_AGE", "HEALTHKIT_IMPORT_CHUNK_SIZE",
+        "HEALTHKIT_ENVIRONMENT", "HEALTHKIT_CHUNK_MAX_ATTEMPTS",
         "GUNICORN_WORKERS", "GUNICORN_THREADS", "AWS_EMF_NAMESPACE", "AWS_EMF_SERVICE_NAME", "AWS_EMF_ENVIRONMENT",
     }
     assert env["CELERY_BROKER_URL"] == "sqs://"
@@ -358,3 +359,18 @@ def test_every_component_registers_its_outputs_exactly_once(all_runs):
     for run in all_runs:
         components = [r.urn for r in run.resources if r.type.startswith("healthkit:")]
         assert sorted(u for u in run.output_registrations if u in components) == sorted(components)
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_deployed_container_runs_django_in_prod_mode(stack, request):
+    run = request.getfixturevalue(stack)
+    for service, container in (("api", "migrate"), ("api", "api"), ("worker", "worker")):
+        env = run.environment(service, container)
+        assert env["DJANGO_ENV"] == "prod", (service, container)
+        assert env["HEALTHKIT_ENVIRONMENT"] == stack
+
+
+def test_chunk_max_attempts_follow_the_queue_max_receive_count(dev):
+    redrive = json.loads(dev.one("aws:sqs/queue:Queue", "queue-queue").inputs["redrivePolicy"])
+
+    assert dev.environment("worker", "worker")["HEALTHKIT_CHUNK_MAX_ATTEMPTS"] == str(redrive["maxReceiveCount"])
