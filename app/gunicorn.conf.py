@@ -23,10 +23,11 @@ errorlog = "-"
 loglevel = "info"
 # gunicorn's own lines (error log, access log) as JSON on stdout, like the app's (settings.LOGGING).
 _json_stdout = ["json_stdout"]
+_environment = decouple.config("HEALTHKIT_ENVIRONMENT", default="") or decouple.config("DJANGO_ENV", default="dev")
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "backend.jsonlog.JsonFormatter"}},
+    "formatters": {"json": {"()": "backend.jsonlog.JsonFormatter", "fields": {"environment": _environment}}},
     "handlers": {"json_stdout": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"}},
     "root": {"level": "INFO", "handlers": _json_stdout},
     "loggers": {

@@ -6,8 +6,8 @@
   statements, count, finalize, metrics);
 - naive loop: per sample, parse, fingerprint and `HealthSample.objects.update_or_create`
   (the per-sample pattern the original design used);
-- raw COPY: the same rows, already built, streamed with COPY into the same table: the
-  practical ceiling of the database.
+- raw COPY: the same rows (batch reference included), already built, streamed with COPY into
+  the same table: the practical ceiling of the database.
 
 Each path starts from an empty sample table and stores the same samples; one process, one
 connection, no worker (the worker runs this same function, one chunk per task).
@@ -162,6 +162,7 @@ _COPY_COLUMNS = (
     "healthkit_uuid",
     "workout_activity_type",
     "fingerprint",
+    "import_batch_id",
     "created_at",
 )
 
@@ -170,16 +171,17 @@ def raw_copy(raw: list[dict]) -> PathResult:
     from django.db import connection
     from django.utils import timezone
     from healthkit.fingerprints import sample_fingerprint
-    from healthkit.models import HealthSample
+    from healthkit.models import AppleHealthImportBatch, HealthSample
 
     _tables_emptied()
     owner = _owner("bench-copy")
+    batch = AppleHealthImportBatch.objects.create(owner=owner, chunks_total=1, records_received=len(raw))
     now = timezone.now()
     rows = []
     for sample in _parsed(raw):
         fields = _sample_fields(sample) | {"metadata": json.dumps(sample.metadata)}
         fingerprint = sample_fingerprint(owner_id=owner.pk, sample=sample)
-        rows.append((owner.pk, *fields.values(), fingerprint, now))
+        rows.append((owner.pk, *fields.values(), fingerprint, batch.pk, now))
     statement = f"COPY healthkit_healthsample ({', '.join(_COPY_COLUMNS)}) FROM STDIN"
     started = time.perf_counter()
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:

@@ -2,7 +2,6 @@
 
 import json
 from datetime import datetime
-from pathlib import Path
 
 from bench.environment import BenchServers
 from tests.support.environment import contract_environment, process_environment
@@ -32,7 +31,3 @@ def ready_time(worker: CeleryWorker) -> float:
         if line.startswith("{") and READY in line:
             return datetime.fromisoformat(json.loads(line)["time"]).timestamp()
     raise RuntimeError(f"no ready line in {worker.process.log_path}")
-
-
-def log_dir_of(worker: CeleryWorker) -> Path:
-    return worker.process.log_path.parent

@@ -33,6 +33,7 @@ _AMBIENT_APP_VARIABLES = (
     "HEALTHKIT_IMPORT_CHUNK_SIZE",
     "HEALTHKIT_IMPORT_MAX_SAMPLES",
     "HEALTHKIT_CHUNK_MAX_ATTEMPTS",
+    "HEALTHKIT_ENVIRONMENT",
 )
 
 
@@ -114,11 +115,15 @@ def app_env_factory(
 ) -> Callable[..., dict[str, str]]:
     """The contract environment (DJANGO_ENV=prod) for a queue, plus the emulator's endpoint.
 
-    Keyword overrides go to tests.support.environment.contract_environment.
+    Keyword overrides go to tests.support.environment.contract_environment. As in a stack, a
+    chunk's attempts are the queue's maxReceiveCount unless overridden.
     """
 
     def build(queue: SqsQueue, **overrides) -> dict[str, str]:
-        options = {"heartbeat_file": tmp_path / "celery-worker-heartbeat"} | overrides
+        options = {
+            "heartbeat_file": tmp_path / "celery-worker-heartbeat",
+            "chunk_max_attempts": queue.max_receive_count,
+        } | overrides
         app_env = contract_environment(
             db=postgres_server.db_environment(name=test_database_name), queue_url=queue.url, **options
         )

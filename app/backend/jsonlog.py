@@ -1,7 +1,8 @@
 """Structured logs: one JSON object per line on stdout, with the ids of the work in hand.
 
 `JsonFormatter` (settings.LOGGING, api and worker alike; gunicorn.conf.py for gunicorn's own
-lines) writes `time`, `level`, `logger`, `process`, `pid`, `message`, the fields bound with
+lines) writes `time`, `level`, `logger`, `process`, `pid`, `message`, its fixed `fields` (the
+stack's `environment`), the fields bound with
 `log_context()`/`log_context_bind()` (e.g. `chunk_id`, `batch_id`), any `extra={...}` given
 to the logging call, and `exception` (the traceback as one string). Metric lines (EMF, healthkit.metrics) are written by
 aws-embedded-metrics beside these lines, never through logging, so each stays valid JSON.
@@ -50,7 +51,11 @@ def _traceback_kept_once(entry: dict[str, object]) -> None:
 
 
 class JsonFormatter(logging.Formatter):
-    """A log record as one line of JSON."""
+    """A log record as one line of JSON; `fields` go on every line (e.g. {"environment": "prod"})."""
+
+    def __init__(self, *args, fields: dict[str, object] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields = dict(fields or {})
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, object] = {
@@ -61,6 +66,7 @@ class JsonFormatter(logging.Formatter):
             "pid": record.process,
             "message": record.getMessage(),
         }
+        entry |= self.fields
         entry |= _context.get()
         entry |= {key: value for key, value in vars(record).items() if key not in _RECORD_ATTRIBUTES}
         _traceback_kept_once(entry)

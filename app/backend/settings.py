@@ -19,6 +19,9 @@ env = Env()
 
 DJANGO_ENV = env.choice("DJANGO_ENV", default="dev", choices=("dev", "prod"))
 PROD = DJANGO_ENV == "prod"
+# The stack this runs in (dev, prod): every deployed stack runs DJANGO_ENV=prod, so this, not
+# DJANGO_ENV, names it in metrics (the Environment dimension) and logs (`environment`).
+HEALTHKIT_ENVIRONMENT = env.string("HEALTHKIT_ENVIRONMENT", default=DJANGO_ENV)
 
 # --- Django core ---------------------------------------------------------------------------
 
@@ -225,7 +228,7 @@ AWS_EMF_ENVIRONMENT = env.choice("AWS_EMF_ENVIRONMENT", default="Local", choices
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "backend.jsonlog.JsonFormatter"}},
+    "formatters": {"json": {"()": "backend.jsonlog.JsonFormatter", "fields": {"environment": HEALTHKIT_ENVIRONMENT}}},
     "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"}},
     "root": {
         "handlers": ["stdout"],

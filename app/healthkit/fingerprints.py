@@ -13,6 +13,8 @@ from healthkit.validation import SampleIn
 
 #: bump when the recipe changes (old rows keep their old fingerprints)
 FINGERPRINT_VERSION = 1
+#: json.dumps(..., separators=(",", ":"), ensure_ascii=False), without building an encoder per call
+_canonical_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 def _instant(moment: datetime) -> str:
@@ -31,5 +33,5 @@ def sample_fingerprint(*, owner_id: int, sample: SampleIn) -> str:
         _instant(sample.end),
         sample.source_bundle_id,
     ]
-    canonical = json.dumps(identity, separators=(",", ":"), ensure_ascii=False)
+    canonical = _canonical_json(identity)
     return hashlib.sha256(canonical.encode()).hexdigest()

@@ -12,7 +12,8 @@ CloudWatch Logs turns each line into metrics in namespace AWS_EMF_NAMESPACE (Hea
 | `DeduplicationHitRate` | Percent of the batch's imported samples that were duplicates | finalized batch | same |
 
 Every line carries two dimension sets: (ServiceName, Environment) for totals and
-(ServiceName, Environment, Outcome) per outcome. Outcome is a chunk attempt's `succeeded`,
+(ServiceName, Environment, Outcome) per outcome. Environment is HEALTHKIT_ENVIRONMENT (the
+stack: every deployed stack runs DJANGO_ENV=prod). Outcome is a chunk attempt's `succeeded`,
 `retried`, `failed` (for good) or `skipped` (already ended), or a batch's final status.
 Ids (`chunk_id`, `batch_id`) are properties of the line, searchable in Logs Insights, never
 dimensions; nothing identifies a user.
@@ -74,7 +75,7 @@ def batch_metrics(*, created: int, duplicate: int, seconds: float) -> list[Metri
 
 def dimension_sets(*, outcome: str) -> list[dict[str, str]]:
     """Totals per service and environment, and the same split by outcome."""
-    base = {"ServiceName": settings.AWS_EMF_SERVICE_NAME, "Environment": settings.DJANGO_ENV}
+    base = {"ServiceName": settings.AWS_EMF_SERVICE_NAME, "Environment": settings.HEALTHKIT_ENVIRONMENT}
     return [base, base | {"Outcome": str(outcome)}]
 
 

@@ -323,6 +323,10 @@ def _uuid_check(raw: Any, problems: _SampleErrors) -> str | None:
         return None
 
 
+#: json.dumps(..., separators=(",", ":"), ensure_ascii=False), without building an encoder per call
+_compact_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
 def _metadata_check(raw: Any, limits: ImportLimits, problems: _SampleErrors) -> dict:
     if raw is None:
         return {}
@@ -332,7 +336,7 @@ def _metadata_check(raw: Any, limits: ImportLimits, problems: _SampleErrors) -> 
     if len(raw) > limits.metadata_max_keys:
         problems.add("metadata", errors.METADATA_TOO_MANY_KEYS.format(count=len(raw), limit=limits.metadata_max_keys))
         return {}
-    size = len(json.dumps(raw, separators=(",", ":"), ensure_ascii=False).encode())
+    size = len(_compact_json(raw).encode())
     if size > limits.metadata_max_bytes:
         problems.add("metadata", errors.METADATA_TOO_LARGE.format(size=size, limit=limits.metadata_max_bytes))
         return {}

@@ -50,6 +50,7 @@ def test_a_worker_writes_json_log_lines_with_chunk_and_batch_ids_and_valid_emf_m
 
     documents = _json_lines(_after_ready(worker.log_text()))
 
+    assert {line["environment"] for line in documents if "_aws" not in line} == {"dev"}
     finalized = [line for line in documents if line.get("message", "").endswith("finalized: completed")]
     assert [(line["batch_id"], line["chunk_id"] in {str(chunk.pk) for chunk in chunks}) for line in finalized] == [
         (str(batch.pk), True)
@@ -62,7 +63,7 @@ def test_a_worker_writes_json_log_lines_with_chunk_and_batch_ids_and_valid_emf_m
     assert (batch_line["batch_id"], batch_line["RecordsImported"], batch_line["Environment"]) == (
         str(batch.pk),
         5,
-        "prod",
+        "dev",  # HEALTHKIT_ENVIRONMENT, the stack's name: every stack runs DJANGO_ENV=prod
     )
 
 
@@ -76,4 +77,5 @@ def test_the_api_writes_only_json_lines_including_the_id_of_each_batch_it_create
     documents = _json_lines(server.process.log_text())
 
     assert [line["batch_id"] for line in documents if "batch_id" in line] == [created.json()["id"]]
+    assert {line["environment"] for line in documents} == {"dev"}
     assert any(line["logger"] == "gunicorn.access" and "/api/v1/imports" in line["message"] for line in documents)

@@ -38,12 +38,8 @@ def test_a_poison_chunk_ends_failed_the_batch_completes_with_errors_and_its_mess
     queue_drained,
 ):
     queue = sqs_queue_factory(visibility_timeout=VISIBILITY_TIMEOUT, max_receive_count=MAX_RECEIVE_COUNT)
-    env = worker_env_factory(
-        queue,
-        task_time_limit=VISIBILITY_TIMEOUT - 1,
-        task_soft_time_limit=VISIBILITY_TIMEOUT - 2,
-        extra={"HEALTHKIT_CHUNK_MAX_ATTEMPTS": str(MAX_RECEIVE_COUNT)},
-    )
+    # HEALTHKIT_CHUNK_MAX_ATTEMPTS = the queue's maxReceiveCount, as every stack sets it
+    env = worker_env_factory(queue, task_time_limit=VISIBILITY_TIMEOUT - 1, task_soft_time_limit=VISIBILITY_TIMEOUT - 2)
     good_samples = heart_rate_samples(5)
     poison_samples = [*heart_rate_samples(3, start=5), heart_rate_sample(8, source_name=POISON_SOURCE)]
     batch, (good, poison) = batch_with_chunks_create(user, [good_samples, poison_samples])

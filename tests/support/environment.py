@@ -11,6 +11,7 @@ from pathlib import Path
 #: docs/runtime-contract.md, "Plain variables"
 CONTRACT_PLAIN_VARIABLES = (
     "DJANGO_ENV",
+    "HEALTHKIT_ENVIRONMENT",
     "DJANGO_ALLOWED_HOSTS",
     "DB_HOST",
     "DB_PORT",
@@ -26,6 +27,7 @@ CONTRACT_PLAIN_VARIABLES = (
     "CELERY_WORKER_HEARTBEAT_FILE",
     "CELERY_WORKER_HEARTBEAT_MAX_AGE",
     "HEALTHKIT_IMPORT_CHUNK_SIZE",
+    "HEALTHKIT_CHUNK_MAX_ATTEMPTS",
     "GUNICORN_WORKERS",
     "GUNICORN_THREADS",
     "AWS_EMF_NAMESPACE",
@@ -60,13 +62,18 @@ def contract_environment(
     chunk_size: int = 1000,
     heartbeat_max_age: float = 10,
     soft_shutdown_timeout: float = 5,
+    environment_name: str = "dev",
+    chunk_max_attempts: int = 5,
 ) -> dict[str, str]:
-    """Exactly the contract's variables (plain + secrets), for DJANGO_ENV=prod.
+    """Exactly the contract's variables (plain + secrets), for DJANGO_ENV=prod (every stack's mode).
 
-    `db` holds DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD (PostgresServer.db_environment).
+    `db` holds DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD (PostgresServer.db_environment);
+    `environment_name` is the stack's name (HEALTHKIT_ENVIRONMENT), `dev` like the dev stack;
+    `chunk_max_attempts` is the queue's maxReceiveCount in a stack (app_env_factory does that).
     """
     plain = {
         "DJANGO_ENV": "prod",
+        "HEALTHKIT_ENVIRONMENT": environment_name,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DB_HOST": db["DB_HOST"],
         "DB_PORT": db["DB_PORT"],
@@ -82,6 +89,7 @@ def contract_environment(
         "CELERY_WORKER_HEARTBEAT_FILE": str(heartbeat_file),
         "CELERY_WORKER_HEARTBEAT_MAX_AGE": str(heartbeat_max_age),
         "HEALTHKIT_IMPORT_CHUNK_SIZE": str(chunk_size),
+        "HEALTHKIT_CHUNK_MAX_ATTEMPTS": str(chunk_max_attempts),
         "GUNICORN_WORKERS": "1",
         "GUNICORN_THREADS": "4",
         "AWS_EMF_NAMESPACE": "HealthKitImportTest",

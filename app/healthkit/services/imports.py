@@ -128,12 +128,11 @@ def _chunk_import(*, chunk_id: str) -> ChunkImportResult:
     if not _chunk_claim(chunk_id=chunk_id):
         return _skipped(chunk_id)
     with transaction.atomic(), query_cancelled_on_interrupt():
-        chunk = AppleHealthImportChunk.objects.select_for_update().get(pk=chunk_id)
+        chunk = _chunks_locked().get(pk=chunk_id)
         if chunk.status in CHUNK_FINAL_STATUSES:  # another delivery of the same message won
             return _skipped(chunk_id, status=chunk.status)
-        owner_id = AppleHealthImportBatch.objects.values_list("owner_id", flat=True).get(pk=chunk.batch_id)
         samples = _chunk_samples(chunk)
-        created = samples_upsert(owner_id=owner_id, samples=samples, batch_id=chunk.batch_id)
+        created = samples_upsert(owner_id=chunk.batch.owner_id, samples=samples, batch_id=chunk.batch_id)
         duplicate = len(samples) - created
         _chunk_end(chunk, status=ChunkStatus.SUCCEEDED, created=created, duplicate=duplicate)
         _batch_chunk_ended(batch_id=chunk.batch_id, succeeded=True, created=created, duplicate=duplicate)
@@ -148,12 +147,17 @@ def _skipped(chunk_id: str, *, status: str | None = None) -> ChunkImportResult:
     return ChunkImportResult(chunk_id=chunk_id, status=status or "missing", skipped=True)
 
 
+def _chunks_locked():
+    """Chunks row-locked (only the chunk's row: never its batch's), read with their batch."""
+    return AppleHealthImportChunk.objects.select_for_update(of=("self",)).select_related("batch").defer("batch__errors")
+
+
 def _chunk_claim(*, chunk_id: str) -> bool:
     """Count an attempt (committed at once, so crashes count too); False if nothing to do."""
     now = timezone.now()
     with transaction.atomic():
         # the payload (up to a chunk of samples) is not needed to count an attempt
-        chunk = AppleHealthImportChunk.objects.select_for_update().defer("payload").filter(pk=chunk_id).first()
+        chunk = _chunks_locked().defer("payload").filter(pk=chunk_id).first()
         if chunk is None:
             logger.warning("import chunk %s does not exist (deleted?); nothing to do", chunk_id)
             return False
@@ -165,9 +169,10 @@ def _chunk_claim(*, chunk_id: str) -> bool:
         chunk.status = ChunkStatus.PROCESSING
         chunk.started_at = chunk.started_at or now
         chunk.save(update_fields=("attempts", "status", "started_at", "updated_at"))
-        AppleHealthImportBatch.objects.filter(pk=chunk.batch_id, status=BatchStatus.QUEUED).update(
-            status=BatchStatus.PROCESSING, started_at=now, updated_at=now
-        )
+        if chunk.batch.status == BatchStatus.QUEUED:  # a batch's status only moves forward
+            AppleHealthImportBatch.objects.filter(pk=chunk.batch_id, status=BatchStatus.QUEUED).update(
+                status=BatchStatus.PROCESSING, started_at=now, updated_at=now
+            )
     return True
 
 

@@ -110,3 +110,10 @@ def test_the_worker_logs_json_and_leaves_stdout_to_metric_lines():
     result = _load(_prod_env(), code)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == [False, False, "backend.jsonlog.JsonFormatter"]
+
+
+def test_the_stack_is_named_by_healthkit_environment_and_defaults_to_the_django_mode():
+    code = "import django; django.setup(); from django.conf import settings as s; print(s.HEALTHKIT_ENVIRONMENT)"
+    named = _load(_prod_env(HEALTHKIT_ENVIRONMENT="staging"), code)
+    unnamed = _load({key: value for key, value in _prod_env().items() if key != "HEALTHKIT_ENVIRONMENT"}, code)
+    assert (named.stdout.strip(), unnamed.stdout.strip()) == ("staging", "prod")

@@ -29,6 +29,11 @@ def test_fields_bound_in_a_log_context_appear_on_every_line_of_the_block_only():
     assert "chunk_id" not in _line() and "batch_id" not in _line()
 
 
+def test_the_formatters_fixed_fields_appear_on_every_line():
+    record = logging.getLogger("x").makeRecord("x", logging.INFO, __file__, 1, "hello", (), None)
+    assert json.loads(JsonFormatter(fields={"environment": "dev"}).format(record))["environment"] == "dev"
+
+
 def test_extra_fields_given_to_the_logging_call_appear_on_the_line():
     assert _line(extra={"batch_id": "b2"})["batch_id"] == "b2"
 

@@ -1,7 +1,9 @@
+import hashlib
+
 from healthkit.fingerprints import sample_fingerprint
 from healthkit.validation import ImportLimits, sample_parse
 
-from tests.support.samples import heart_rate_sample
+from tests.support.samples import heart_rate_sample, parsed_samples
 
 LIMITS = ImportLimits(max_samples=10, metadata_max_keys=10, metadata_max_bytes=1024)
 
@@ -50,3 +52,21 @@ def test_a_fingerprint_is_a_sha256_hex_digest():
     fingerprint = _fingerprint()
     assert len(fingerprint) == 64
     int(fingerprint, 16)
+
+
+def test_the_version_1_recipe_never_changes_so_stored_fingerprints_keep_matching():
+    (sample,) = parsed_samples([heart_rate_sample(0, source_bundle_id="com.apple.health.Zoë")])
+    canonical = (
+        '[1,"7","HKQuantityTypeIdentifierHeartRate","60.0","count/min",'
+        '"2024-03-10T09:30:00.000000+00:00","2024-03-10T09:30:00.000000+00:00","com.apple.health.Zoë"]'
+    )
+    assert sample_fingerprint(owner_id=7, sample=sample) == hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def test_characters_json_escapes_are_fingerprinted_as_json_writes_them():
+    (sample,) = parsed_samples([heart_rate_sample(0, unit="count/min", source_bundle_id='com."q"\\x\tZoë')])
+    canonical = (
+        '[1,"7","HKQuantityTypeIdentifierHeartRate","60.0","count/min",'
+        '"2024-03-10T09:30:00.000000+00:00","2024-03-10T09:30:00.000000+00:00","com.\\"q\\"\\\\x\\tZoë"]'
+    )
+    assert sample_fingerprint(owner_id=7, sample=sample) == hashlib.sha256(canonical.encode()).hexdigest()

@@ -71,9 +71,10 @@ def test_a_finalized_batch_records_duration_records_duplicates_and_hit_rate():
 
 def test_every_metric_has_totals_and_per_outcome_dimensions_and_nothing_about_users(settings):
     settings.AWS_EMF_SERVICE_NAME = "healthkit"
+    settings.HEALTHKIT_ENVIRONMENT = "staging"  # the stack's name, not DJANGO_ENV
     assert dimension_sets(outcome="succeeded") == [
-        {"ServiceName": "healthkit", "Environment": "dev"},
-        {"ServiceName": "healthkit", "Environment": "dev", "Outcome": "succeeded"},
+        {"ServiceName": "healthkit", "Environment": "staging"},
+        {"ServiceName": "healthkit", "Environment": "staging", "Outcome": "succeeded"},
     ]
 
 
