@@ -54,7 +54,8 @@ LABEL org.opencontainers.image.title="healthkit-fargate" \
 ENV VIRTUAL_ENV=/opt/venv \
     PATH="/opt/venv/bin:${PATH}" \
     PYTHONDONTWRITEBYTECODE=1 \
-    PYTHONUNBUFFERED=1
+    PYTHONUNBUFFERED=1 \
+    REMAP_SIGTERM=SIGQUIT
 
 # A named entry for the numeric user (some libraries call getpwuid); no home, no shell, no login
 # records. The base image's own pip/setuptools/wheel are not needed at run time (the venv holds

@@ -92,6 +92,9 @@ def environment_block(e: EnvironmentInputs) -> list[dict]:
         "AWS_EMF_NAMESPACE": e.emf_namespace,
         "AWS_EMF_SERVICE_NAME": e.emf_service_name,
         "AWS_EMF_ENVIRONMENT": "Local",
+        # Celery soft shutdown on SIGTERM (ECS stop, Spot reclaim): without it SIGTERM waits without
+        # bound and CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT is ignored (docs/operations.md).
+        "REMAP_SIGTERM": "SIGQUIT",
     }
     return [{"name": k, "value": v} for k, v in sorted(env.items())]
 

@@ -23,7 +23,14 @@ APP_METRICS = (
     ("ChunkFailures", "Sum"),
     ("BatchDuration", "Average"),
     ("ChunkProcessingTime", "Average"),
+    ("DeduplicationHitRate", "Average"),
 )
+
+
+#: The dimension set the app writes every EMF metric with (besides a per-Outcome one). A SEARCH
+#: schema must name a metric's exact dimension set: the namespace alone matches only metrics
+#: that have no dimensions.
+EMF_DIMENSIONS = "Environment,ServiceName"
 
 
 @dataclass(frozen=True)
@@ -103,7 +110,7 @@ def dashboard_body(n: DashboardNames) -> dict:
          "properties": {"markdown": f"## App metrics (EMF namespace `{n.emf_namespace}`)"}},
     ]
     for i, (metric, stat) in enumerate(APP_METRICS):
-        search = f"SEARCH('{{{n.emf_namespace}}} MetricName=\"{metric}\"', '{stat}', 300)"
+        search = f"SEARCH('{{{n.emf_namespace},{EMF_DIMENSIONS}}} MetricName=\"{metric}\"', '{stat}', 300)"
         widgets.append(_widget(
             f"App: {metric} ({stat})",
             [[{"expression": search, "id": f"e{i}", "label": metric}]],

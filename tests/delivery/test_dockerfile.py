@@ -292,3 +292,8 @@ def test_dockerignore_matcher_follows_docker_semantics():
     assert dockerignore_excludes("a/b", ["*"]) and not dockerignore_excludes("a/b", ["*", "!a/"])
     assert dockerignore_excludes("a/x/__pycache__/m.pyc", ["a/**/__pycache__"])
     assert fnmatch.fnmatch("x", "*")  # keep fnmatch import honest: plain globs behave like Docker's
+
+
+def test_final_stage_maps_sigterm_to_celery_soft_shutdown(final: Stage):
+    env = " ".join(final.values("ENV"))
+    assert "REMAP_SIGTERM=SIGQUIT" in env, env

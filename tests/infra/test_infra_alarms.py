@@ -91,4 +91,5 @@ def test_dashboard_shows_every_app_emf_metric_from_the_configured_namespace(dash
 
     assert len(searches) == len(APP_METRICS)
     for metric, stat in APP_METRICS:
-        assert f"SEARCH('{{HealthKitImport}} MetricName=\"{metric}\"', '{stat}', 300)" in searches
+        assert f"SEARCH('{{HealthKitImport,Environment,ServiceName}} MetricName=\"{metric}\"', '{stat}', 300)" in searches
+
