@@ -17,6 +17,7 @@ Used by tests/infra and by the local rehearsal tool. Nothing here talks to AWS.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import threading
@@ -550,8 +551,21 @@ class ProgramRun:
     type_counts = StackRun.type_counts
 
 
+def ensure_event_loop() -> None:
+    """Give this thread a current asyncio loop, which Pulumi's SDK needs to register resources.
+
+    ``asyncio.run()`` (used by libraries such as aws-embedded-metrics) leaves the main thread
+    with none, after which ``asyncio.get_event_loop()`` raises instead of creating one.
+    """
+    try:
+        asyncio.get_event_loop()
+    except RuntimeError:
+        asyncio.set_event_loop(asyncio.new_event_loop())
+
+
 def _run_under_mocks(program: Callable[[], Any], *, stack: str, region: str, values: Mapping[str, Any],
                      preview: bool, secret_keys: Iterable[str] = ()) -> tuple[Any, _RecordingMonitor, MockAws]:
+    ensure_event_loop()
     mocks = MockAws(region)
     monitor = _RecordingMonitor(mocks)
     pulumi_settings.ROOT.set(None)  # a fresh root stack resource for this run

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from stacks.mockrun import ensure_event_loop
 from tests.support.celery_messages import chunk_message_body
 from tests.support.database_faults import WORKER_APPLICATION_NAME, Backend, backends_waiting_on_lock
 from tests.support.environment import contract_environment, process_environment
@@ -264,3 +265,13 @@ def user(user_factory):
 @pytest.fixture
 def api_client(api_client_for, user):
     return api_client_for(user)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Before any fixture of a test: a current asyncio loop for Pulumi's mock runtime.
+
+    App tests flush EMF metrics through ``asyncio.run()``, which leaves the main thread without
+    one; Pulumi tests (and ``@pulumi.runtime.test``) would then fail to register resources.
+    """
+    ensure_event_loop()

@@ -21,6 +21,21 @@ SOFT_SHUTDOWN_STARTED = "Initiating Soft Shutdown"
 TASK_TIME_LIMIT = 60
 
 
+@pytest.fixture
+def one_chunk_queued(user, sqs_queue_factory, worker_env_factory, chunk_messages_send):
+    """Given one batch of one 6-sample chunk whose message waits on a fresh queue."""
+
+    def queued():
+        queue = sqs_queue_factory(task_time_limit=TASK_TIME_LIMIT)
+        env = worker_env_factory(queue, task_time_limit=TASK_TIME_LIMIT, soft_shutdown_timeout=SOFT_SHUTDOWN)
+        samples = heart_rate_samples(6)
+        batch, (chunk,) = batch_with_chunks_create(user, [samples])
+        chunk_messages_send(queue, [chunk])
+        return queue, env, samples, batch, chunk
+
+    return queued
+
+
 def _attempts(chunk) -> int:
     return AppleHealthImportChunk.objects.get(pk=chunk.pk).attempts
 
@@ -28,19 +43,13 @@ def _attempts(chunk) -> int:
 def test_a_chunk_still_running_when_the_shutdown_budget_ends_is_handed_back_and_completed_after_a_restart(
     user,
     sqs_client,
-    sqs_queue_factory,
-    worker_env_factory,
+    one_chunk_queued,
     celery_worker_factory,
-    chunk_messages_send,
     worker_sessions_blocked,
     batch_ended,
     queue_drained,
 ):
-    queue = sqs_queue_factory(task_time_limit=TASK_TIME_LIMIT)
-    env = worker_env_factory(queue, task_time_limit=TASK_TIME_LIMIT, soft_shutdown_timeout=SOFT_SHUTDOWN)
-    samples = heart_rate_samples(6)
-    batch, (chunk,) = batch_with_chunks_create(user, [samples])
-    chunk_messages_send(queue, [chunk])
+    queue, env, samples, batch, chunk = one_chunk_queued()
 
     with sample_insert_held(user, samples[2]):
         worker = celery_worker_factory(env)
@@ -65,19 +74,13 @@ def test_a_chunk_still_running_when_the_shutdown_budget_ends_is_handed_back_and_
 
 def test_a_chunk_that_ends_within_the_shutdown_budget_is_imported_and_acked_before_the_worker_exits(
     user,
-    sqs_queue_factory,
-    worker_env_factory,
+    one_chunk_queued,
     celery_worker_factory,
-    chunk_messages_send,
     worker_sessions_blocked,
     batch_ended,
     queue_drained,
 ):
-    queue = sqs_queue_factory(task_time_limit=TASK_TIME_LIMIT)
-    env = worker_env_factory(queue, task_time_limit=TASK_TIME_LIMIT, soft_shutdown_timeout=SOFT_SHUTDOWN)
-    samples = heart_rate_samples(6)
-    batch, (chunk,) = batch_with_chunks_create(user, [samples])
-    chunk_messages_send(queue, [chunk])
+    queue, env, samples, batch, chunk = one_chunk_queued()
 
     with sample_insert_held(user, samples[2]):
         worker = celery_worker_factory(env)
