@@ -115,6 +115,7 @@ def chunk_path(raw: list[dict], *, chunk_size: int) -> PathResult:
 def naive_loop(raw: list[dict]) -> PathResult:
     from healthkit.fingerprints import sample_fingerprint
     from healthkit.models import HealthSample
+    from healthkit.services.samples import sample_fields
     from healthkit.validation import sample_parse
 
     _tables_emptied()
@@ -125,46 +126,18 @@ def naive_loop(raw: list[dict]) -> PathResult:
         HealthSample.objects.update_or_create(
             owner=owner,
             fingerprint=sample_fingerprint(owner_id=owner.pk, sample=sample),
-            defaults=_sample_fields(sample),
+            defaults=sample_fields(sample),
         )
     seconds = time.perf_counter() - started
     assert HealthSample.objects.filter(owner=owner).count() == len(raw)
     return PathResult("naive update_or_create loop", len(raw), seconds)
 
 
-def _sample_fields(sample) -> dict:
-    return {
-        "type": sample.type,
-        "value": sample.value,
-        "unit": sample.unit,
-        "start_at": sample.start,
-        "end_at": sample.end,
-        "source_name": sample.source_name,
-        "source_bundle_id": sample.source_bundle_id,
-        "device": sample.device,
-        "metadata": sample.metadata,
-        "healthkit_uuid": sample.uuid,
-        "workout_activity_type": sample.workout_activity_type,
-    }
+def _copy_columns() -> tuple[str, ...]:
+    """COPY's column list: the owner, the sample's own fields, fingerprint, batch, timestamp."""
+    from healthkit.services.samples import SAMPLE_FIELDS
 
-
-_COPY_COLUMNS = (
-    "owner_id",
-    "type",
-    "value",
-    "unit",
-    "start_at",
-    "end_at",
-    "source_name",
-    "source_bundle_id",
-    "device",
-    "metadata",
-    "healthkit_uuid",
-    "workout_activity_type",
-    "fingerprint",
-    "import_batch_id",
-    "created_at",
-)
+    return ("owner_id", *SAMPLE_FIELDS, "fingerprint", "import_batch_id", "created_at")
 
 
 def raw_copy(raw: list[dict]) -> PathResult:
@@ -172,6 +145,7 @@ def raw_copy(raw: list[dict]) -> PathResult:
     from django.utils import timezone
     from healthkit.fingerprints import sample_fingerprint
     from healthkit.models import AppleHealthImportBatch, HealthSample
+    from healthkit.services.samples import sample_fields
 
     _tables_emptied()
     owner = _owner("bench-copy")
@@ -179,10 +153,10 @@ def raw_copy(raw: list[dict]) -> PathResult:
     now = timezone.now()
     rows = []
     for sample in _parsed(raw):
-        fields = _sample_fields(sample) | {"metadata": json.dumps(sample.metadata)}
+        fields = sample_fields(sample) | {"metadata": json.dumps(sample.metadata)}
         fingerprint = sample_fingerprint(owner_id=owner.pk, sample=sample)
         rows.append((owner.pk, *fields.values(), fingerprint, batch.pk, now))
-    statement = f"COPY healthkit_healthsample ({', '.join(_COPY_COLUMNS)}) FROM STDIN"
+    statement = f"COPY healthkit_healthsample ({', '.join(_copy_columns())}) FROM STDIN"
     started = time.perf_counter()
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
         for row in rows:

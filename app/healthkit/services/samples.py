@@ -57,8 +57,22 @@ def _on_conflict() -> str:
     return f"ON CONFLICT ({_column('owner')}, {fingerprint}) DO NOTHING RETURNING {fingerprint}"
 
 
+#: the HealthSample fields a parsed sample fills (all per-row columns but the fingerprint)
+SAMPLE_FIELDS = tuple(name for name, _ in _ROW_COLUMNS if name != "fingerprint")
+
+
+def sample_fields(sample: SampleIn) -> dict:
+    """The HealthSample field values of a parsed sample, keyed by SAMPLE_FIELDS."""
+    return dict(zip(SAMPLE_FIELDS, _sample_values(sample), strict=True))
+
+
 def _row_values(sample: SampleIn, fingerprint: str) -> tuple:
     """One row's values, in _ROW_COLUMNS order."""
+    return (*_sample_values(sample), fingerprint)
+
+
+def _sample_values(sample: SampleIn) -> tuple:
+    """A sample's values in SAMPLE_FIELDS order."""
     return (
         sample.type,
         sample.value,
@@ -71,7 +85,6 @@ def _row_values(sample: SampleIn, fingerprint: str) -> tuple:
         sample.metadata,
         sample.uuid,
         sample.workout_activity_type,
-        fingerprint,
     )
 
 
