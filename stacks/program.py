@@ -170,41 +170,41 @@ def deploy(s: Settings) -> dict[str, pulumi.Output]:
         stream_prefix=s.app_name,
     ))
 
+    # What both services share: cluster, execution role, private subnets, architecture, tags.
+    in_cluster = dict(
+        cluster_arn=cluster.cluster_arn,
+        cpu_architecture=s.cpu_architecture,
+        execution_role_arn=roles.execution_role.arn,
+        subnet_ids=network.private_subnet_ids,
+        tags=tags,
+    )
     api = FargateService("api", FargateServiceArgs(
         service_name=API_SERVICE,
         family=f"{s.name_prefix}-api",
-        cluster_arn=cluster.cluster_arn,
         container_definitions=shared.apply(api_container_definitions),
         cpu=s.api_cpu,
         memory=s.api_memory,
-        cpu_architecture=s.cpu_architecture,
-        execution_role_arn=roles.execution_role.arn,
         task_role_arn=roles.api_task_role.arn,
-        subnet_ids=network.private_subnet_ids,
         security_group_ids=[network.api_security_group.id],
         desired_count=s.api_min_count,
         capacity_providers=[CapacityShare("FARGATE", weight=1)],
         load_balancer=LoadBalancerTarget(web.target_group_arn, container_name="api", container_port=inv.API_PORT,
                                          depends_on=web.listeners),
         health_check_grace_period_seconds=s.health_check_grace_period_seconds,
-        tags=tags,
+        **in_cluster,
     ))
     worker = FargateService("worker", FargateServiceArgs(
         service_name=WORKER_SERVICE,
         family=f"{s.name_prefix}-worker",
-        cluster_arn=cluster.cluster_arn,
         container_definitions=shared.apply(worker_container_definitions),
         cpu=s.worker_cpu,
         memory=s.worker_memory,
-        cpu_architecture=s.cpu_architecture,
-        execution_role_arn=roles.execution_role.arn,
         task_role_arn=roles.worker_task_role.arn,
-        subnet_ids=network.private_subnet_ids,
         security_group_ids=[network.worker_security_group.id],
         desired_count=max(1, s.worker_min_count),
         capacity_providers=capacity_provider_strategy(
             spot_percent=s.worker_spot_percent, on_demand_base=s.worker_on_demand_base),
-        tags=tags,
+        **in_cluster,
     ))
 
     cooldowns = {"scale_in_cooldown_seconds": s.scale_in_cooldown_seconds,
