@@ -32,14 +32,15 @@ ENV UV_PROJECT_ENVIRONMENT=/opt/venv \
 WORKDIR /src
 
 # Only pyproject.toml and uv.lock reach this layer, so it is rebuilt only when dependencies change;
-# the uv cache mount keeps downloaded wheels between builds and never lands in a layer.
+# the uv cache mount keeps downloaded wheels between builds and never lands in a layer. Mount
+# targets are absolute (/src = WORKDIR): buildah before 1.29 rejects relative ones.
 #   --frozen               install from uv.lock as is (fail rather than re-resolve)
 #   --no-default-groups    skip the `infra` and `dev` groups: runtime dependencies only
 #   --no-install-project   the project itself is not a package (tool.uv.package = false)
 RUN --mount=from=uv,source=/uv,target=/usr/local/bin/uv \
     --mount=type=cache,target=/root/.cache/uv \
-    --mount=type=bind,source=pyproject.toml,target=pyproject.toml \
-    --mount=type=bind,source=uv.lock,target=uv.lock \
+    --mount=type=bind,source=pyproject.toml,target=/src/pyproject.toml \
+    --mount=type=bind,source=uv.lock,target=/src/uv.lock \
     uv sync --frozen --no-default-groups --no-install-project
 
 # ---------------------------------------------------------------------------------------------
