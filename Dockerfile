@@ -52,11 +52,14 @@ LABEL org.opencontainers.image.title="healthkit-fargate" \
       org.opencontainers.image.description="HealthKit import service: Django API (gunicorn) and Celery worker"
 
 # PATH: the venv first, so `python`, `gunicorn` and `celery` are the locked ones.
+# DB_SQLITE_PATH: only read in DJANGO_ENV=dev without DB_HOST (trying the image alone); /app is
+#   read-only, so that SQLite file lives in the container's /tmp. Deployed stacks run prod.
 ENV VIRTUAL_ENV=/opt/venv \
     PATH="/opt/venv/bin:${PATH}" \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    REMAP_SIGTERM=SIGQUIT
+    REMAP_SIGTERM=SIGQUIT \
+    DB_SQLITE_PATH=/tmp/healthkit-dev.sqlite3
 
 # A named entry for the numeric user (some libraries call getpwuid); no home, no shell, no login
 # records. The base image's own pip/setuptools/wheel are not needed at run time (the venv holds
@@ -74,7 +77,10 @@ COPY --from=builder /opt/venv /opt/venv
 # healthkit/, gunicorn.conf.py: gunicorn auto-loads ./gunicorn.conf.py from here).
 WORKDIR /app
 COPY app/ /app/
-RUN python -m compileall -q /app
+# Bytecode for the app, and the admin's CSS and JS collected into /app/staticfiles (STATIC_ROOT),
+# which WhiteNoise serves in prod.
+RUN python -m compileall -q /app \
+    && python manage.py collectstatic --noinput --verbosity 0
 
 USER 10001:10001
 

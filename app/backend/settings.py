@@ -49,6 +49,8 @@ MIDDLEWARE = [
     # First: answers /healthz and /readyz before host validation (ALB checks use the task IP).
     "backend.middleware.health_check_middleware",
     "django.middleware.security.SecurityMiddleware",
+    # The admin's static files, from STATIC_ROOT (collected into the image), right after security.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -82,7 +84,13 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# `collectstatic` fills it (a layer of the image); WhiteNoise serves it, gzipped where it helps.
+# Names are not hashed: the manifest variant fails every page whose file was not collected.
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
 
 # Behind the ALB (TLS ends there): trust its X-Forwarded-Proto, secure cookies in prod.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -114,12 +122,14 @@ else:
     if PROD:  # DB_HOST is already recorded as missing; name its companions too.
         env.string("DB_USER", required=True)
         env.string("DB_PASSWORD", required=True)
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": BASE_DIR / "db.sqlite3",
-        }
-    }
+    # dev: a SQLite file; DB_SQLITE_PATH moves it (the image sets /tmp/...: its /app is read-only).
+    SQLITE_PATH = Path(env.string("DB_SQLITE_PATH", default=str(BASE_DIR / "db.sqlite3")))
+    if not PROD and not os.access(SQLITE_PATH.parent, os.W_OK):
+        env.invalid(
+            f"DJANGO_ENV=dev without DB_HOST keeps its database in SQLite at {SQLITE_PATH}, but "
+            f"{SQLITE_PATH.parent} is not writable: set DB_SQLITE_PATH to a writable file, or DB_HOST"
+        )
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": SQLITE_PATH}}
 
 # --- AWS and Celery (broker: SQS) ----------------------------------------------------------
 
