@@ -7,6 +7,7 @@ Units are in the comments; docs/app.md has the table.
 """
 
 import os
+import warnings
 from pathlib import Path
 
 from django.core.management.utils import get_random_secret_key
@@ -91,6 +92,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# A working tree has no collected files (dev serves them from the apps, WHITENOISE_USE_FINDERS is
+# DEBUG); WhiteNoise's warning about it would be the only non-JSON line a process writes.
+warnings.filterwarnings("ignore", message=r"No directory at: .*staticfiles", category=UserWarning)
 
 # Behind the ALB (TLS ends there): trust its X-Forwarded-Proto, secure cookies in prod.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

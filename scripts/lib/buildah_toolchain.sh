@@ -72,11 +72,10 @@ toolchain_ensure() {
   with_cache_lock _toolchain_create
 }
 
-# Inside the private namespace: mount what the root needs, then run buildah in it, in the
-# caller's directory (bound at the same path).
-_toolchain_enter() {
+# Inside a private mount namespace: mount what the root needs, and the directory CWD at the same
+# path (a build context).
+_toolchain_mount() {
   local root=$1 cwd=$2
-  shift 2
   mount --bind "$root" "$root"  # containers/storage remounts the root: it must be a mount point
   mount -t proc proc "$root/proc"
   mount --rbind /sys "$root/sys" && mount --make-rslave "$root/sys"
@@ -87,16 +86,48 @@ _toolchain_enter() {
   # buildah cannot raise its default limits here (no CAP_SYS_RESOURCE): use the current hard ones.
   printf '[containers]\ndefault_ulimits = ["nproc=%s:%s", "nofile=%s:%s"]\n' \
     "$(ulimit -Hu)" "$(ulimit -Hu)" "$(ulimit -Hn)" "$(ulimit -Hn)" >"$root/run/healthkit-containers.conf"
-  export CONTAINERS_CONF_OVERRIDE=/run/healthkit-containers.conf BUILDAH_ISOLATION=chroot TMPDIR=/var/tmp
-  # shellcheck disable=SC2016  # expanded by the inner shell
-  exec chroot "$root" /bin/sh -c 'cd "$1" && shift && exec buildah "$@"' buildah "$cwd" "$@"
 }
 
-# TOOLCHAIN_ARGV: the command line that runs buildah ARGS... from the toolchain, in a private
-# mount namespace (one process throughout: `exec` it and signals reach buildah).
+# Run buildah ARGS... in the root (already mounted in this namespace), in directory CWD when the
+# root holds it.
+_toolchain_exec() {
+  local root=$1 cwd=$2
+  shift 2
+  export CONTAINERS_CONF_OVERRIDE=/run/healthkit-containers.conf BUILDAH_ISOLATION=chroot TMPDIR=/var/tmp
+  # shellcheck disable=SC2016  # expanded by the inner shell
+  exec chroot "$root" /bin/sh -c 'cd "$1" 2>/dev/null || cd /; shift; exec buildah "$@"' buildah "$cwd" "$@"
+}
+
+_toolchain_enter() {
+  _toolchain_mount "$1" "$2"
+  _toolchain_exec "$@"
+}
+
+# A namespace that outlives single commands (a test session, a rehearsal): mounted, it prints
+# "ready" and holds until its standard input closes. Containers started in it share their mounts,
+# as `buildah run` in a running container needs (one overlay mount per container).
+_toolchain_hold() {
+  _toolchain_mount "$1" "$2"
+  echo ready
+  cat >/dev/null
+}
+
+# TOOLCHAIN_ARGV: the command line that runs buildah ARGS... from the toolchain (one process
+# throughout: `exec` it and signals reach buildah). In a fresh private mount namespace, or in the
+# held one of process $HEALTHKIT_BUILDAH_NAMESPACE; `--hold` makes such a namespace.
 toolchain_argv() {
-  TOOLCHAIN_ARGV=(unshare --mount --propagation private -- bash -euo pipefail -c
-    "$(declare -f _toolchain_enter); _toolchain_enter \"\$@\"" buildah "$TOOLCHAIN_ROOT" "$PWD" "$@")
+  local functions
+  functions=$(declare -f _toolchain_mount _toolchain_exec _toolchain_enter _toolchain_hold)
+  if [ "${1:-}" = --hold ]; then
+    TOOLCHAIN_ARGV=(unshare --mount --propagation private -- bash -euo pipefail -c
+      "$functions; _toolchain_hold \"\$@\"" buildah "$TOOLCHAIN_ROOT" "$PWD")
+  elif [ -n "${HEALTHKIT_BUILDAH_NAMESPACE:-}" ]; then
+    TOOLCHAIN_ARGV=(nsenter "--mount=/proc/$HEALTHKIT_BUILDAH_NAMESPACE/ns/mnt" -- bash -euo pipefail -c
+      "$functions; _toolchain_exec \"\$@\"" buildah "$TOOLCHAIN_ROOT" "$PWD" "$@")
+  else
+    TOOLCHAIN_ARGV=(unshare --mount --propagation private -- bash -euo pipefail -c
+      "$functions; _toolchain_enter \"\$@\"" buildah "$TOOLCHAIN_ROOT" "$PWD" "$@")
+  fi
 }
 
 # buildah ARGS... from the toolchain.
