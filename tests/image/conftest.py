@@ -1,0 +1,158 @@
+"""The smoke test of the built image: its containers, run as ECS runs them, on real services.
+
+The image is built once per session by ``scripts/build-image`` (seconds when warm). When it
+cannot be built here, every test of this folder FAILS with the build's own error: a suite that
+skipped them would pass with an image nobody has built. Containers run with the engine that
+built the image (``docker run`` or ``buildah run``, see localservices.image) on the host
+network, with the contract's environment (tests.support.environment) pointed at the session's
+PostgreSQL and moto servers.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from infra import invariants
+from localservices.image import BuiltImage, Container, ContainerEngine, ImageUnavailable, built_image, image_engine
+from tests.support.environment import contract_environment
+from tests.support.postgres import PostgresServer
+from tests.support.processes import ManagedProcess
+from tests.support.sqs import MotoServer, SqsQueue
+
+#: what the runner adds for every container (as tests.support.environment.process_environment does,
+#: without the host's PATH: the image has its own)
+HERMETIC_AWS = {
+    "AWS_CONFIG_FILE": "/nonexistent/aws-config",
+    "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+
+
+@pytest.fixture(scope="session")
+def image() -> BuiltImage:
+    try:
+        built = built_image()
+    except ImageUnavailable as error:
+        pytest.fail(f"the image could not be built on this machine, so it cannot be smoke-tested: {error}",
+                    pytrace=False)
+    print(f"smoke-testing {built.summary()}; bases: {built.bases}")
+    return built
+
+
+@pytest.fixture(scope="session")
+def engine(image: BuiltImage) -> Iterator[ContainerEngine]:
+    running = image_engine(image)
+    yield running
+    running.close()
+
+
+@dataclass
+class RunningContainer:
+    """A container whose main process runs ``command`` (its log is the container's output)."""
+
+    container: Container
+    process: ManagedProcess
+    env: dict[str, str]
+
+    def exec(self, command: Sequence[str], *, timeout: float = 60) -> subprocess.CompletedProcess:
+        """Run ``command`` in the running container with its environment (``docker exec``)."""
+        engine = self.container.engine
+        return subprocess.run(self.container.exec_argv(command, list(self.env)), env=engine.process_env(self.env),
+                              capture_output=True, text=True, timeout=timeout)
+
+    def stop(self, signum: int = signal.SIGTERM, *, timeout: float = 20) -> int | None:
+        """``signum`` to the main process (as ECS stops a task), SIGKILL after ``timeout`` s."""
+        self.container.signal(self.process.pid, signum)
+        try:
+            self.process.popen.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            pass
+        code = self.process.stop(signum=signal.SIGKILL, timeout=5)
+        self.container.remove()
+        return code
+
+
+@pytest.fixture
+def container_start(engine: ContainerEngine, support_log_dir: Path) -> Iterator[Callable[..., RunningContainer]]:
+    """Start ``command`` as a new container of the image with exactly ``env`` (+ hermetic AWS)."""
+    started: list[RunningContainer] = []
+
+    def start(label: str, command: Sequence[str], env: Mapping[str, str]) -> RunningContainer:
+        container_env = HERMETIC_AWS | dict(env)
+        container = engine.create(label)
+        process = ManagedProcess.start(container.run_argv(command, list(container_env)), name=f"image-{label}",
+                                       log_dir=support_log_dir, env=engine.process_env(container_env))
+        running = RunningContainer(container, process, container_env)
+        started.append(running)
+        return running
+
+    yield start
+    for running in started:
+        running.stop(signal.SIGKILL, timeout=5)
+        print(f"--- {running.process.name} ({running.process.log_path}) ---\n{running.process.log_text()[-4000:]}")
+
+
+@pytest.fixture
+def container_run(container_start) -> Callable[..., subprocess.CompletedProcess]:
+    """Run ``command`` in a new container to its end; its exit code and output."""
+
+    def run(label: str, command: Sequence[str], env: Mapping[str, str] | None = None, *,
+            timeout: float = 120) -> subprocess.CompletedProcess:
+        running = container_start(label, command, env or {})
+        code = running.process.wait_exit(timeout=timeout)
+        return subprocess.CompletedProcess(command, code, running.process.log_text(), "")
+
+    return run
+
+
+@pytest.fixture
+def image_env_factory(postgres_server: PostgresServer, moto_server: MotoServer) -> Callable[..., dict[str, str]]:
+    """The contract environment (DJANGO_ENV=prod) for database ``database`` and ``queue``, with the
+    deployed heartbeat path and the emulator's endpoint."""
+
+    def build(*, database: str, queue: SqsQueue | None = None, **overrides) -> dict[str, str]:
+        app_env = contract_environment(
+            db=postgres_server.db_environment(name=database),
+            queue_url=queue.url if queue else f"{moto_server.endpoint_url}/123456789012/unused",
+            heartbeat_file=Path(invariants.WORKER_HEARTBEAT_FILE),
+            **({"chunk_max_attempts": queue.max_receive_count} if queue else {}) | overrides,
+        )
+        return app_env | moto_server.client_environment()
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def task_containers() -> dict[str, dict]:
+    """The api and worker task definitions' containers by name, from the infra's own builders
+    (commands and health check as ECS gets them; the placeholder inputs do not matter here)."""
+    from infra.containers import (
+        EnvironmentInputs,
+        SecretInputs,
+        api_container_definitions,
+        shared_container_settings,
+        worker_container_definitions,
+    )
+
+    inputs = EnvironmentInputs(
+        environment_name="dev", allowed_hosts=["localhost"], db_host="db", db_port=5432, db_name="healthkit",
+        db_ssl_mode="require", region="us-east-1", queue_url="https://sqs/q", task_time_limit_seconds=300,
+        task_soft_time_limit_seconds=240, worker_concurrency=2, worker_soft_shutdown_seconds=90,
+        worker_heartbeat_max_age_seconds=60, import_chunk_size=1000, chunk_max_attempts=5, gunicorn_workers=2,
+        gunicorn_threads=4, emf_namespace="HealthKitImport", emf_service_name="healthkit")
+    shared = shared_container_settings(image="unused", environment=inputs,
+                                       secrets=SecretInputs(django_secret_key_arn="arn:k", database_secret_arn="arn:d"),
+                                       log_group_name="/ecs/x", stream_prefix="healthkit")
+    return {c["name"]: c for c in api_container_definitions(shared) + worker_container_definitions(shared)}
+
+
+def health_check_command(container: dict) -> list[str]:
+    """An ECS healthCheck's command as an argv (``CMD`` form; ``CMD-SHELL`` through /bin/sh)."""
+    kind, *words = container["healthCheck"]["command"]
+    return ["/bin/sh", "-c", " ".join(words)] if kind == "CMD-SHELL" else words
