@@ -4,7 +4,7 @@ The image is built once per session by ``scripts/build-image`` (seconds when war
 cannot be built here, every test of this folder FAILS with the build's own error: a suite that
 skipped them would pass with an image nobody has built. Containers run with the engine that
 built the image (``docker run`` or ``buildah run``, see localservices.image) on the host
-network, with the contract's environment (tests.support.environment) pointed at the session's
+network, with the contract's environment (localservices.environment) pointed at the session's
 PostgreSQL and moto servers.
 """
 
@@ -19,13 +19,13 @@ from pathlib import Path
 import pytest
 
 from infra import invariants
+from localservices.environment import contract_environment
 from localservices.image import BuiltImage, Container, ContainerEngine, ImageUnavailable, built_image, image_engine
-from tests.support.environment import contract_environment
-from tests.support.postgres import PostgresServer
-from tests.support.processes import ManagedProcess
-from tests.support.sqs import MotoServer, SqsQueue
+from localservices.postgres import PostgresServer
+from localservices.processes import ManagedProcess
+from localservices.sqs import MotoServer, SqsQueue
 
-#: what the runner adds for every container (as tests.support.environment.process_environment does,
+#: what the runner adds for every container (as localservices.environment.process_environment does,
 #: without the host's PATH: the image has its own)
 HERMETIC_AWS = {
     "AWS_CONFIG_FILE": "/nonexistent/aws-config",

@@ -9,10 +9,10 @@ import pytest
 import requests
 from healthkit.models import BatchStatus
 
+from localservices.ports import free_port
+from localservices.samples import heart_rate_samples
+from localservices.waiting import wait_until
 from tests.support.imports import batch_with_chunks_create, expected_fingerprints, stored_fingerprints
-from tests.support.ports import free_port
-from tests.support.samples import heart_rate_samples
-from tests.support.waiting import wait_until
 
 from .conftest import health_check_command
 
