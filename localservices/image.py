@@ -24,6 +24,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from localservices.processes import ManagedProcess
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BUILD_IMAGE = REPO_ROOT / "scripts" / "build-image"
 BUILDAH = REPO_ROOT / "scripts" / "buildah"
@@ -228,6 +230,43 @@ def _first_descendant_not_buildah(pid: int) -> int | None:
             return child
         todo.extend(_children(child))
     return None
+
+
+@dataclass
+class ContainerProcess:
+    """A new container of the image whose main process runs a command; its output is the log."""
+
+    container: Container
+    process: ManagedProcess
+    env: dict[str, str]
+
+    @classmethod
+    def start(cls, engine: ContainerEngine, command: Sequence[str], *, name: str, log_dir: Path,
+              env: Mapping[str, str]) -> ContainerProcess:
+        """Create a container and start ``command`` in it with exactly ``env`` (plus the image's ENV)."""
+        container = engine.create(name)
+        process = ManagedProcess.start(container.run_argv(command, list(env)), name=name, log_dir=log_dir,
+                                       env=engine.process_env(env))
+        return cls(container, process, dict(env))
+
+    def exec(self, command: Sequence[str], *, timeout: float = 60) -> subprocess.CompletedProcess:
+        """Run ``command`` in the running container with its environment (``docker exec``)."""
+        engine = self.container.engine
+        return subprocess.run(self.container.exec_argv(command, list(self.env)), env=engine.process_env(self.env),
+                              capture_output=True, text=True, timeout=timeout)
+
+    def stop(self, signum: int = signal.SIGTERM, *, timeout: float = 20) -> int | None:
+        """``signum`` to the main process (as ECS stops a task), SIGKILL after ``timeout`` seconds;
+        then the container is removed. The exit code."""
+        if self.process.popen.poll() is None:
+            self.container.signal(self.process.pid, signum)
+            try:
+                self.process.popen.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                pass
+        code = self.process.stop(signum=signal.SIGKILL, timeout=5)
+        self.container.remove()
+        return code
 
 
 def image_engine(image: BuiltImage) -> ContainerEngine:

@@ -8,6 +8,7 @@ with a report, or 1 with ``step '<name>' failed: <cause>`` and the relevant log 
     python -m rehearsal --stack dev
     python -m rehearsal --stack prod --config workerConcurrency=4
     python -m rehearsal --stack dev --serve        # keep it running until Ctrl-C
+    python -m rehearsal --stack dev --no-image     # the working tree instead of the built image
 """
 
 from __future__ import annotations
@@ -38,6 +39,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--stack", default="dev", help="stack to rehearse (Pulumi.<stack>.yaml); default dev")
     parser.add_argument("--config", action="append", default=[], metavar="KEY=VALUE",
                         help="a stack setting on top of the stack file (repeatable), e.g. workerConcurrency=4")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--image", dest="image", action="store_true", default=None,
+                       help="run the containers in the image built by scripts/build-image (or fail); the default "
+                            "when it can be built")
+    where.add_argument("--no-image", "--workdir", dest="image", action="store_false",
+                       help="run the containers from the working tree with this virtualenv (fast, for development)")
     parser.add_argument("--serve", action="store_true", help="keep everything running after the sync, until Ctrl-C")
     parser.add_argument("--samples", type=int, default=20_000, help="samples in the synthetic sync; default 20000")
     parser.add_argument("--duplicates", type=int, default=2_000, help="samples posted again; default 2000")
@@ -69,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     plan = SyncPlan(samples=args.samples, duplicates=min(args.duplicates, args.samples))
     try:
         report = rehearse(args.stack, config=config, plan=plan, serve=args.serve, state_dir=state_dir,
-                          say=lambda line: print(line, flush=True))
+                          image=args.image, say=lambda line: print(line, flush=True))
     except RehearsalFailed as failure:
         if failure.report is not None:
             print("\n" + render(failure.report), flush=True)

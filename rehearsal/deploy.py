@@ -57,8 +57,9 @@ NOT_EMULATED: dict[str, str] = {
 STAND_INS: dict[str, str] = {
     "aws:rds/instance:Instance": "a local PostgreSQL on 127.0.0.1 with TLS (database and master user as "
                                  "recorded; its managed secret is created in the emulator)",
-    "aws:ecs/service:Service": "its task definition runs as local processes (ECS would start the tasks)",
-    "awsx:ecr:Image": "no Docker: the processes run app/ from this working tree with this virtualenv",
+    "aws:ecs/service:Service": "its task definition's containers run here (ECS would start the tasks)",
+    "awsx:ecr:Image": "no registry: the image is built here by scripts/build-image (or, with --no-image, "
+                      "the working tree runs instead); see 'Containers ran in'",
 }
 
 #: Creation order: types earlier in this list first (others after, in recorded order).

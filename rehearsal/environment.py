@@ -44,9 +44,10 @@ def plain_environment(container: dict) -> dict[str, str]:
 
 def local_overrides(
     container: dict, *, database: LocalDatabase, endpoint_url: str, credentials: Credentials,
-    heartbeat_dir: Path, task: str, local_port: int | None,
+    heartbeat_dir: Path | None, task: str, local_port: int | None,
 ) -> list[Override]:
-    """The changes a local process of ``container`` needs, each with its reason."""
+    """The changes a local process of ``container`` needs, each with its reason. ``heartbeat_dir``:
+    where the worker's heartbeat goes when processes share one /tmp (None: containers, each its own)."""
     env = plain_environment(container)
     out: list[Override] = []
     if "DB_HOST" in env:
@@ -58,7 +59,7 @@ def local_overrides(
         out.append(Override("DB_SSLMODE", "require", ssl_mode, "the local server's certificate is self-signed"))
     elif ssl_mode == "require" and not database.ssl:
         out.append(Override("DB_SSLMODE", "prefer", ssl_mode, "TLS could not be enabled on the local PostgreSQL"))
-    if "CELERY_WORKER_HEARTBEAT_FILE" in env:
+    if "CELERY_WORKER_HEARTBEAT_FILE" in env and heartbeat_dir is not None:
         path = heartbeat_dir / f"{task}-heartbeat"
         out.append(Override("CELERY_WORKER_HEARTBEAT_FILE", str(path), env["CELERY_WORKER_HEARTBEAT_FILE"],
                             "each task has its own /tmp; local processes share one"))
@@ -77,20 +78,27 @@ def local_overrides(
     return out
 
 
-def process_environment(container: dict, *, secrets: dict[str, str], overrides: list[Override]) -> dict[str, str]:
-    """Exactly what the local process gets: image ENV, PATH, hermetic AWS config, the task
-    definition's environment and secrets, then the overrides."""
-    venv_bin = str(Path(sys.executable).parent)
-    env = {
-        "PATH": f"{venv_bin}:{os.environ.get('PATH', '/usr/bin:/bin')}",
-        "LANG": "C.UTF-8",
-        **IMAGE_ENVIRONMENT,
-        # nothing from this machine's AWS setup may leak in
-        "AWS_CONFIG_FILE": "/nonexistent/aws-config",
-        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }
+#: nothing from this machine's AWS setup may leak in
+HERMETIC_AWS = {
+    "AWS_CONFIG_FILE": "/nonexistent/aws-config",
+    "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+
+
+def container_environment(container: dict, *, secrets: dict[str, str], overrides: list[Override]) -> dict[str, str]:
+    """What a container of the image gets besides the image's own ENV: hermetic AWS config, the
+    task definition's environment and secrets, then the overrides."""
+    env = dict(HERMETIC_AWS)
     env.update(plain_environment(container))
     env.update(secrets)
     env.update({o.name: o.value for o in overrides})
     return env
+
+
+def process_environment(container: dict, *, secrets: dict[str, str], overrides: list[Override]) -> dict[str, str]:
+    """Exactly what a working-tree process gets: the image's ENV and PATH (this virtualenv first),
+    then what a container gets (:func:`container_environment`)."""
+    venv_bin = str(Path(sys.executable).parent)
+    env = {"PATH": f"{venv_bin}:{os.environ.get('PATH', '/usr/bin:/bin')}", "LANG": "C.UTF-8", **IMAGE_ENVIRONMENT}
+    return env | container_environment(container, secrets=secrets, overrides=overrides)

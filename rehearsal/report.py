@@ -48,6 +48,8 @@ class Report:
     """True while ``--serve`` keeps the endpoints up."""
     logs: dict[str, str] = field(default_factory=dict)
     """Process name -> log file."""
+    runtime: str = ""
+    """Where the containers ran: the image (name, id, size, its bases) or the working tree."""
     failure: str = ""
     seconds: float = 0.0
 
@@ -76,6 +78,8 @@ def render(report: Report) -> str:
     out = [f"Rehearsal of stack {report.stack!r}{f' ({report.region})' if report.region else ''}: "
            + (f"FAILED: {report.failure}" if report.failure else f"OK in {report.seconds:.0f} s")]
 
+    if report.runtime:
+        out.append(f"Containers ran in {report.runtime}")
     if not report.outcomes:
         return "\n".join(out + _steps(report))
     out.append(f"The mock run recorded {sum(report.recorded.values())} provider resources "

@@ -22,7 +22,6 @@ out, on success, failure or Ctrl-C.
 from __future__ import annotations
 
 import shutil
-import subprocess
 import tempfile
 import time
 from collections import Counter
@@ -51,14 +50,14 @@ from rehearsal.diagnose import (
     stall_failure,
 )
 from rehearsal.emulator import MOTO_ACCOUNT_ID, Credentials, Emulator
-from rehearsal.environment import local_overrides, plain_environment, process_environment
+from rehearsal.environment import local_overrides, plain_environment
 from rehearsal.probes import run_probes
 from rehearsal.report import Report
+from rehearsal.runners import ImageRunner, WorkingTreeRunner, image_runner
 from rehearsal.steps import RehearsalFailed, StepFailed, Steps, tail
 from rehearsal.sync import SyncPlan, alb_client, synthetic_sync
 from rehearsal.tasks import LocalContainer, LocalTask
 from localservices.ports import free_port
-from localservices.processes import APP_DIR
 
 #: The two services, as the stack program names them (task definition families end with these).
 API, WORKER = "api", "worker"
@@ -79,6 +78,8 @@ class Live:
     credentials: dict[str, Credentials] = field(default_factory=dict)
     task_definitions: dict[str, dict] = field(default_factory=dict)
     tasks: dict[str, LocalTask] = field(default_factory=dict)
+    runner: WorkingTreeRunner | ImageRunner = field(default_factory=WorkingTreeRunner)
+    """Where the containers run (rehearsal.runners)."""
     differences: EnvironmentDifferences | None = None
     audit_offset: int = 0
     token: str = ""
@@ -211,11 +212,11 @@ def _task(live: Live, service: str, report: Report) -> LocalTask:
                    for s in container.get("secrets", [])}
         port = free_port() if container.get("portMappings") else None
         overrides = local_overrides(container, database=live.database, endpoint_url=live.emulator.endpoint_url,
-                                    credentials=live.credentials[service], heartbeat_dir=live.state_dir,
-                                    task=service, local_port=port)
+                                    credentials=live.credentials[service], task=service, local_port=port,
+                                    heartbeat_dir=live.state_dir if live.runner.shares_tmp else None)
         report.overrides[f"{service}/{container['name']}"] = overrides
-        env = process_environment(container, secrets=secrets, overrides=overrides)
-        containers.append(LocalContainer(service, container, env, overrides, local_port=port))
+        env = live.runner.environment(container, secrets=secrets, overrides=overrides)
+        containers.append(LocalContainer(service, container, env, overrides, local_port=port, runner=live.runner))
     report.execution_role += [a for a in agent.allowed if a not in report.execution_role]
     health_path = _health_path(live.run, definition["family"])
     return LocalTask(service, definition, containers, health_path=health_path)
@@ -259,8 +260,7 @@ def _worker_settled(live: Live, report: Report) -> None:
 
 def _api_token(live: Live) -> str:
     api = live.tasks[API].containers[-1]
-    result = subprocess.run(["python", "manage.py", "create_api_token", SYNC_USER], cwd=APP_DIR, env=api.env,
-                            capture_output=True, text=True, timeout=120)
+    result = live.runner.run(["python", "manage.py", "create_api_token", SYNC_USER], env=api.env, timeout=120)
     if result.returncode != 0:
         raise StepFailed(f"manage.py create_api_token exited with {result.returncode}",
                          log_tail=tail(result.stderr or result.stdout))
@@ -357,6 +357,7 @@ def rehearse(
     serve: bool = False,
     state_dir: Path | None = None,
     start_timeout: float = 60.0,
+    image: bool | None = False,
     say: Callable[[str], None] = print,
 ) -> Report:
     """Rehearse ``stack`` on this machine; the report, or :class:`RehearsalFailed`.
@@ -367,6 +368,8 @@ def rehearse(
     (see :mod:`rehearsal.mutations`). ``plan``: the synthetic sync's size and patience.
     ``state_dir``: where logs and state go (default: a temporary directory, removed after a
     success and kept after a failure). ``start_timeout``: seconds each task may take to start.
+    ``image``: run the containers in the built image (True: or fail), in it when it can be built
+    and else from the working tree (None, the command's default), or from the working tree (False).
     """
     plan = plan or SyncPlan()
     started = time.monotonic()
@@ -387,6 +390,11 @@ def rehearse(
                     report.region = run.region
                     report.recorded = Counter(r.type for r in run.resources if r.custom or r.remote)
                 live = Live(run=run, state_dir=state)
+                if image is not False:
+                    with steps.step("build the image"):
+                        live.runner = image_runner(required=image is True, say=say)
+                        cleanup.callback(live.runner.close)
+                report.runtime = live.runner.describe()
                 with steps.step("start the emulator and the database"):
                     _start_servers(live, cleanup, say)
                     report.urls["emulator (moto)"] = live.emulator.endpoint_url

@@ -1,9 +1,8 @@
 """Running a task definition's containers as local processes, as ECS would run the task.
 
-Each container runs its ``command`` unchanged (the image's PATH puts the virtualenv's
-``python``, ``gunicorn`` and ``celery`` first) in ``app/`` (the image's WORKDIR), with the
-environment built by :mod:`rehearsal.environment`. Containers start in ``dependsOn``
-order (``START``, ``COMPLETE``, ``SUCCESS``, ``HEALTHY``), so the api task's ``migrate`` runs to
+Each container runs its ``command`` unchanged, in the built image or from the working tree
+(:mod:`rehearsal.runners`), with the environment built by :mod:`rehearsal.environment`.
+Containers start in ``dependsOn`` order (``START``, ``COMPLETE``, ``SUCCESS``, ``HEALTHY``), so the api task's ``migrate`` runs to
 completion before ``api`` starts. A container is ready when its ``healthCheck`` command passes
 (the worker: ``python -m backend.health worker``), or when its port answers the load balancer's
 health check path (the api), or when it is still running shortly after it started.
@@ -19,9 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from localservices.image import ContainerProcess
+from localservices.processes import ManagedProcess
 from rehearsal.environment import Override
+from rehearsal.runners import ImageRunner, WorkingTreeProcess, WorkingTreeRunner
 from rehearsal.steps import StepFailed, readable, tail
-from localservices.processes import APP_DIR, ManagedProcess
 
 #: Lines that name what went wrong, newest first wins (tracebacks end with the exception).
 _ERROR_LINE = re.compile(
@@ -56,6 +57,9 @@ class LocalContainer:
     env: dict[str, str]
     overrides: list[Override]
     local_port: int | None = None
+    runner: WorkingTreeRunner | ImageRunner = field(default_factory=WorkingTreeRunner)
+    """Where it runs: the built image, or the working tree (rehearsal.runners)."""
+    handle: WorkingTreeProcess | ContainerProcess | None = None
     process: ManagedProcess | None = None
     started_at: float = 0.0
 
@@ -78,8 +82,8 @@ class LocalContainer:
     def start(self, log_dir: Path) -> None:
         if not self.command:
             raise StepFailed(f"{self.label} has no command (the rehearsal does not know the image's default)")
-        self.process = ManagedProcess.start(
-            self.command, name=f"{self.task}-{self.name}", log_dir=log_dir, env=self.env, cwd=APP_DIR)
+        self.handle = self.runner.start(self.command, name=f"{self.task}-{self.name}", log_dir=log_dir, env=self.env)
+        self.process = self.handle.process
         self.started_at = time.monotonic()
 
     def exit_code(self) -> int | None:
@@ -101,16 +105,15 @@ class LocalContainer:
         else:
             args = command[1:] if command[0] == "CMD" else command
         try:
-            result = subprocess.run(args, cwd=APP_DIR, env=self.env, capture_output=True, text=True,
-                                    timeout=float(check.get("timeout", 5)))
+            result = self.handle.exec(args, timeout=float(check.get("timeout", 5)))
         except subprocess.TimeoutExpired:
             return HealthResult(False, f"timed out after {check.get('timeout', 5)} s", None)
         output = (result.stdout + result.stderr).strip().splitlines()
         return HealthResult(result.returncode == 0, output[-1] if output else "", result.returncode)
 
     def stop(self, timeout: float = 10.0) -> None:
-        if self.process is not None:
-            self.process.stop(signum=signal.SIGTERM, timeout=timeout)
+        if self.handle is not None:
+            self.handle.stop(signal.SIGTERM, timeout=timeout)
 
 
 @dataclass

@@ -47,11 +47,29 @@ builder_trust_volumes() {
   echo "-v=/etc/healthkit-build-trust/uv.toml:/etc/uv/uv.toml:ro"
 }
 
+# buildah leaves a working container behind for each `RUN --mount=from=<stage>` (the uv stage):
+# remove them (builds hold the build lock, so none is in use).
+_remove_leftover_mount_containers() {
+  local leftovers
+  mapfile -t leftovers < <(toolchain_buildah containers --format '{{.ContainerName}}' | grep -E '^uv-working-container(-[0-9]+)?$' || true)
+  if [ "${#leftovers[@]}" -gt 0 ]; then toolchain_buildah rm "${leftovers[@]}" >/dev/null; fi
+}
+
 # The offline build. Where TLS is intercepted, two passes keep the proxy's trust out of the image:
 # pass 1 builds only the builder stage with the trust mounted (a RUN step's -v mount points stay
 # in its layer, and buildah's layer cache ignores -v); pass 2 builds the whole Dockerfile without
 # it, reusing pass 1's builder layers, so no stage that ships ever ran with the mounts.
+# One offline build at a time in the shared image storage (its own lock: a build takes the
+# cache's lock itself when it makes a stand-in).
 build_with_buildah() {
+  mkdir -p "$HEALTHKIT_CACHE"
+  exec 8>"$HEALTHKIT_CACHE/.build.lock"
+  flock 8
+  _build_with_buildah "$@"
+  exec 8>&-
+}
+
+_build_with_buildah() {
   local name=$1 trust iidfile=/var/tmp/build-image-$$.iid  # a path inside the toolchain root
   standin_images_ensure Dockerfile
   local build=(build --pull=never --layers --isolation chroot --network host)
@@ -61,6 +79,7 @@ build_with_buildah() {
     toolchain_buildah "${build[@]}" --target builder "${trust[@]}" . >&2
   fi
   toolchain_buildah "${build[@]}" --iidfile "$iidfile" -t "$name" . >&2
+  _remove_leftover_mount_containers
   BUILT_ID=$(cat "$TOOLCHAIN_ROOT$iidfile") && rm -f "$TOOLCHAIN_ROOT$iidfile"
   BUILT_SIZE=$(toolchain_buildah images --format '{{.Size}}' "$BUILT_ID")
   BUILT_ENGINE="$(toolchain_buildah --version | cut -d' ' -f1-3) (offline, chroot isolation)"

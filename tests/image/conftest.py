@@ -13,16 +13,21 @@ from __future__ import annotations
 import signal
 import subprocess
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from infra import invariants
 from localservices.environment import contract_environment
-from localservices.image import BuiltImage, Container, ContainerEngine, ImageUnavailable, built_image, image_engine
+from localservices.image import (
+    BuiltImage,
+    ContainerEngine,
+    ContainerProcess,
+    ImageUnavailable,
+    built_image,
+    image_engine,
+)
 from localservices.postgres import PostgresServer
-from localservices.processes import ManagedProcess
 from localservices.sqs import MotoServer, SqsQueue
 
 #: what the runner adds for every container (as localservices.environment.process_environment does,
@@ -52,43 +57,14 @@ def engine(image: BuiltImage) -> Iterator[ContainerEngine]:
     running.close()
 
 
-@dataclass
-class RunningContainer:
-    """A container whose main process runs ``command`` (its log is the container's output)."""
-
-    container: Container
-    process: ManagedProcess
-    env: dict[str, str]
-
-    def exec(self, command: Sequence[str], *, timeout: float = 60) -> subprocess.CompletedProcess:
-        """Run ``command`` in the running container with its environment (``docker exec``)."""
-        engine = self.container.engine
-        return subprocess.run(self.container.exec_argv(command, list(self.env)), env=engine.process_env(self.env),
-                              capture_output=True, text=True, timeout=timeout)
-
-    def stop(self, signum: int = signal.SIGTERM, *, timeout: float = 20) -> int | None:
-        """``signum`` to the main process (as ECS stops a task), SIGKILL after ``timeout`` s."""
-        self.container.signal(self.process.pid, signum)
-        try:
-            self.process.popen.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            pass
-        code = self.process.stop(signum=signal.SIGKILL, timeout=5)
-        self.container.remove()
-        return code
-
-
 @pytest.fixture
-def container_start(engine: ContainerEngine, support_log_dir: Path) -> Iterator[Callable[..., RunningContainer]]:
+def container_start(engine: ContainerEngine, support_log_dir: Path) -> Iterator[Callable[..., ContainerProcess]]:
     """Start ``command`` as a new container of the image with exactly ``env`` (+ hermetic AWS)."""
-    started: list[RunningContainer] = []
+    started: list[ContainerProcess] = []
 
-    def start(label: str, command: Sequence[str], env: Mapping[str, str]) -> RunningContainer:
-        container_env = HERMETIC_AWS | dict(env)
-        container = engine.create(label)
-        process = ManagedProcess.start(container.run_argv(command, list(container_env)), name=f"image-{label}",
-                                       log_dir=support_log_dir, env=engine.process_env(container_env))
-        running = RunningContainer(container, process, container_env)
+    def start(label: str, command: Sequence[str], env: Mapping[str, str]) -> ContainerProcess:
+        running = ContainerProcess.start(engine, command, name=f"image-{label}", log_dir=support_log_dir,
+                                         env=HERMETIC_AWS | dict(env))
         started.append(running)
         return running
 
