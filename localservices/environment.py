@@ -111,13 +111,15 @@ def contract_environment(
 IMAGE_ENVIRONMENT = {"PYTHONUNBUFFERED": "1", "REMAP_SIGTERM": "SIGQUIT"}
 
 
+#: nothing from this machine's AWS setup may reach a process or container of the app
+HERMETIC_AWS = {
+    "AWS_CONFIG_FILE": "/nonexistent/aws-config",
+    "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+
+
 def process_environment(app_env: dict[str, str], *, emulator: dict[str, str] | None = None) -> dict[str, str]:
     """`app_env` plus the image's own variables, PATH, a hermetic AWS config and the emulator's endpoint."""
-    base = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "LANG": "C.UTF-8",
-        "AWS_CONFIG_FILE": "/nonexistent/aws-config",
-        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }
+    base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", **HERMETIC_AWS}
     return base | IMAGE_ENVIRONMENT | (emulator or {}) | app_env

@@ -15,6 +15,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from localservices.environment import HERMETIC_AWS
 from rehearsal.database import VERIFYING_SSL_MODES, LocalDatabase
 from rehearsal.emulator import Credentials
 
@@ -76,14 +77,6 @@ def local_overrides(
         out.append(Override(name, value, env.get(name),
                             f"credentials of {role} (ECS serves them from its credentials endpoint)"))
     return out
-
-
-#: nothing from this machine's AWS setup may leak in
-HERMETIC_AWS = {
-    "AWS_CONFIG_FILE": "/nonexistent/aws-config",
-    "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
-    "AWS_EC2_METADATA_DISABLED": "true",
-}
 
 
 def container_environment(container: dict, *, secrets: dict[str, str], overrides: list[Override]) -> dict[str, str]:

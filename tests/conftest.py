@@ -17,6 +17,7 @@ from proof.mockrun import ensure_event_loop
 from localservices.celery_messages import chunk_message_body
 from tests.support.database_faults import WORKER_APPLICATION_NAME, Backend, backends_waiting_on_lock
 from localservices.environment import contract_environment, process_environment
+from localservices.image import BuiltImage, ContainerEngine, ImageUnavailable, built_image, image_engine
 from localservices.postgres import PostgresServer
 from localservices.processes import CeleryWorker, GunicornServer
 from localservices.sqs import MotoServer, SqsQueue, queue_depth, sqs_queue_create
@@ -147,6 +148,29 @@ def celery_worker_factory(support_log_dir: Path) -> Iterator[Callable[..., Celer
     for worker in workers:
         worker.kill()
         print(f"--- celery worker log ({worker.process.log_path}) ---\n{worker.log_text()[-6000:]}")
+
+
+# --- the built image (session) ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def image() -> BuiltImage:
+    """The project's image, built once per session (scripts/build-image); when it cannot be built
+    on this machine, every test using it FAILS with the build's error (never skips)."""
+    try:
+        built = built_image()
+    except ImageUnavailable as error:
+        pytest.fail(f"the image could not be built on this machine, so it cannot be tested: {error}", pytrace=False)
+    print(f"testing {built.summary()}; bases: {built.bases}")
+    return built
+
+
+@pytest.fixture(scope="session")
+def engine(image: BuiltImage) -> Iterator[ContainerEngine]:
+    """Runs containers of the image with the engine that built it (docker or buildah)."""
+    running = image_engine(image)
+    yield running
+    running.close()
 
 
 @pytest.fixture

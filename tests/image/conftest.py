@@ -1,8 +1,9 @@
 """The smoke test of the built image: its containers, run as ECS runs them, on real services.
 
-The image is built once per session by ``scripts/build-image`` (seconds when warm). When it
-cannot be built here, every test of this folder FAILS with the build's own error: a suite that
-skipped them would pass with an image nobody has built. Containers run with the engine that
+The image is built once per session by ``scripts/build-image`` (the ``image`` fixture of
+tests/conftest.py; seconds when warm). When it cannot be built here, every test of this folder
+FAILS with the build's own error: a suite that skipped them would pass with an image nobody has
+built. Containers run with the engine that
 built the image (``docker run`` or ``buildah run``, see localservices.image) on the host
 network, with the contract's environment (localservices.environment) pointed at the session's
 PostgreSQL and moto servers.
@@ -18,44 +19,10 @@ from pathlib import Path
 import pytest
 
 from infra import invariants
-from localservices.environment import contract_environment
-from localservices.image import (
-    BuiltImage,
-    ContainerEngine,
-    ContainerProcess,
-    ImageUnavailable,
-    built_image,
-    image_engine,
-)
+from localservices.environment import HERMETIC_AWS, contract_environment
+from localservices.image import ContainerEngine, ContainerProcess
 from localservices.postgres import PostgresServer
 from localservices.sqs import MotoServer, SqsQueue
-
-#: what the runner adds for every container (as localservices.environment.process_environment does,
-#: without the host's PATH: the image has its own)
-HERMETIC_AWS = {
-    "AWS_CONFIG_FILE": "/nonexistent/aws-config",
-    "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
-    "AWS_EC2_METADATA_DISABLED": "true",
-}
-
-
-@pytest.fixture(scope="session")
-def image() -> BuiltImage:
-    try:
-        built = built_image()
-    except ImageUnavailable as error:
-        pytest.fail(f"the image could not be built on this machine, so it cannot be smoke-tested: {error}",
-                    pytrace=False)
-    print(f"smoke-testing {built.summary()}; bases: {built.bases}")
-    return built
-
-
-@pytest.fixture(scope="session")
-def engine(image: BuiltImage) -> Iterator[ContainerEngine]:
-    running = image_engine(image)
-    yield running
-    running.close()
-
 
 @pytest.fixture
 def container_start(engine: ContainerEngine, support_log_dir: Path) -> Iterator[Callable[..., ContainerProcess]]:

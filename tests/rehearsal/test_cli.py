@@ -21,6 +21,12 @@ def test_arguments_default_to_dev_and_the_full_sync():
     assert args.config == ["workerConcurrency=4", "dbSslMode=require"]
 
 
+def test_the_image_runs_unless_told_otherwise():
+    assert parse_args([]).image is None  # the image when it can be built, else the working tree
+    assert parse_args(["--image"]).image is True
+    assert parse_args(["--no-image"]).image is False and parse_args(["--workdir"]).image is False
+
+
 def test_the_wrapper_script_is_executable_and_passes_shellcheck():
     script = REPO / "scripts" / "rehearse"
     assert script.stat().st_mode & 0o111

@@ -54,3 +54,12 @@ def test_secret_credentials_are_redacted_when_printed():
     lines = {o.name: o.line() for o in _overrides(_container())}
     assert "token" not in lines["AWS_SESSION_TOKEN"] and "<redacted>" in lines["AWS_SECRET_ACCESS_KEY"]
     assert lines["AWS_ACCESS_KEY_ID"].startswith("AWS_ACCESS_KEY_ID=ASIAKEY")
+
+
+def test_containers_of_the_image_keep_the_deployed_heartbeat_path_in_their_own_tmp():
+    container = _container(CELERY_WORKER_HEARTBEAT_FILE="/tmp/celery-worker-heartbeat")
+    in_image = local_overrides(container, database=DATABASE, endpoint_url="http://127.0.0.1:5000",
+                               credentials=CREDENTIALS, heartbeat_dir=None, task="worker", local_port=None)
+
+    assert "CELERY_WORKER_HEARTBEAT_FILE" in {o.name for o in _overrides(container)}
+    assert "CELERY_WORKER_HEARTBEAT_FILE" not in {o.name for o in in_image}
