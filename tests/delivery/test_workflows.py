@@ -224,3 +224,59 @@ def test_the_deploy_script_sets_the_image_and_enforces_the_policy_pack():
     deploy = (GITHUB / "scripts" / "deploy").read_text()
     assert 'pulumi config set --stack "$stack" image "$image"' in deploy
     assert "--policy-pack policy" in deploy and "rollout_lib.image_ref" in deploy
+
+
+def test_release_smoke_tests_the_image_it_builds_before_pushing_it():
+    release = load(GITHUB / "workflows" / "release.yml")
+    job = next(job for job in release["jobs"].values()
+               if any(uses(s) == "docker/build-push-action" for s in job["steps"]))
+    steps = job["steps"]
+    index = {name: i for i, s in enumerate(steps)
+             for name in [uses(s) or s.get("run", "")] if name}
+    smoke = index["./scripts/test tests/image -q"]
+    push = index["docker/build-push-action"]
+    build = steps[push]["with"]
+
+    # one builder for the smoke test's build (scripts/build-image: docker buildx) and the push
+    assert index["docker/setup-buildx-action"] < smoke < push
+    assert index[CONFIGURE_AWS] > smoke, "the smoke test needs no AWS credentials"
+    assert (build["context"], build["file"], build["push"]) == (".", "Dockerfile", True)
+    assert "actions/setup-python" in index and index["actions/setup-python"] < smoke
+
+
+def test_build_image_uses_docker_buildx_where_a_docker_engine_answers(tmp_path):
+    """A `docker` on PATH whose engine answers (a recording stand-in for the CLI) gets the build."""
+    import json
+    import os
+
+    calls = tmp_path / "calls"
+    docker = tmp_path / "docker"
+    docker.write_text(f"""#!/bin/sh
+echo "$*" >> {calls}
+case "$1 $2" in
+  "buildx build") while [ "$1" != --iidfile ]; do shift; done; echo sha256:feed > "$2" ;;
+  "image inspect") echo 123000000 ;;
+  "version --format") echo 28.2.2 ;;
+esac
+""")
+    docker.chmod(0o755)
+    result = subprocess.run([str(REPO_ROOT / "scripts" / "build-image"), "--json"], capture_output=True, text=True,
+                            env={**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}"}, timeout=60)
+
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert (report["engine"], report["id"], report["size"]) == ("docker", "sha256:feed", "123 MB")
+    build = next(line.split() for line in calls.read_text().splitlines() if line.startswith("buildx build"))
+    assert build[-1] == "." and "--load" in build and build[build.index("-t") + 1] == report["name"]
+
+
+def test_a_docker_built_image_runs_with_docker_run_and_exec_on_the_host_network():
+    from localservices.image import BuiltImage, DockerEngine
+
+    engine = DockerEngine(BuiltImage("docker", "localhost/x:y", "sha256:feed", "1 MB", "registry bases", 1))
+    container = engine.create("api")
+
+    run = container.run_argv(["gunicorn", "backend.wsgi:application"], ["DB_PASSWORD"])
+    assert run[:2] == ["docker", "run"] and run[-3:] == ["sha256:feed", "gunicorn", "backend.wsgi:application"]
+    assert {"--init", "host", "DB_PASSWORD"} <= set(run) and "DB_PASSWORD=" not in " ".join(run)
+    assert container.exec_argv(["python", "-m", "backend.health", "worker"], [])[:2] == ["docker", "exec"]
