@@ -163,13 +163,14 @@ class BuildahEngine(ContainerEngine):
         super().__init__(image)
         self._holder = subprocess.Popen([str(BUILDAH), "--hold"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         text=True, cwd=REPO_ROOT, start_new_session=True)
-        ready = self._holder.stdout.readline().strip()
-        if ready != "ready":
+        said = self._holder.stdout.readline().split()
+        if len(said) != 2 or said[0] != "ready":
             self._holder.kill()
-            raise ImageUnavailable(f"scripts/buildah --hold did not start (said {ready!r})")
+            raise ImageUnavailable(f"scripts/buildah --hold did not start (said {' '.join(said)!r})")
+        self._namespace_pid = said[1]  # the holder's own pid (not sudo's, when it asked for sudo)
 
     def process_env(self, container_env):
-        return super().process_env(container_env) | {"HEALTHKIT_BUILDAH_NAMESPACE": str(self._holder.pid)}
+        return super().process_env(container_env) | {"HEALTHKIT_BUILDAH_NAMESPACE": self._namespace_pid}
 
     def _buildah(self, *args: str, timeout: float = 120) -> str:
         result = subprocess.run([str(BUILDAH), *args], env=self.process_env({}), capture_output=True, text=True,

@@ -104,11 +104,11 @@ _toolchain_enter() {
 }
 
 # A namespace that outlives single commands (a test session, a rehearsal): mounted, it prints
-# "ready" and holds until its standard input closes. Containers started in it share their mounts,
+# "ready <pid to enter>" and holds until its standard input closes. Containers started in it share their mounts,
 # as `buildah run` in a running container needs (one overlay mount per container).
 _toolchain_hold() {
   _toolchain_mount "$1" "$2"
-  echo ready
+  echo "ready $$"
   cat >/dev/null
 }
 
