@@ -137,6 +137,11 @@ class DockerEngine(ContainerEngine):
     def create(self, label: str) -> Container:
         return Container(self._unique(label), self)
 
+    def process_env(self, container_env):
+        """The docker client also needs its own settings (HOME's ~/.docker, DOCKER_HOST...)."""
+        client = {k: v for k, v in os.environ.items() if k == "HOME" or k.startswith("DOCKER_")}
+        return client | super().process_env(container_env)
+
     def run_argv(self, container, command, env_names):
         return ["docker", "run", "--name", container.name, "--init", "--network", "host",
                 *self._env_args(env_names), self.image.id, *command]

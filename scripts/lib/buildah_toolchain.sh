@@ -7,8 +7,8 @@
 
 HEALTHKIT_CACHE=${HEALTHKIT_CACHE:-/var/cache/healthkit-fargate}
 SCRIPTS_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=scripts/lib/debootstrap_interim.sh
-source "$SCRIPTS_LIB/debootstrap_interim.sh"
+# rootfs_debootstrap SUITE TARGET_DIR [PACKAGES...]
+ROOTFS_LIB=$SCRIPTS_LIB/debootstrap_interim.sh
 TOOLCHAIN_SUITE=trixie
 # netavark is named because debootstrap cannot pick a provider for containers-common's virtual
 # dependency (container-network-stack); crun is buildah's runtime for `buildah run`.
@@ -47,8 +47,9 @@ rootfs_create_atomically() {
   local partial=$dir.partial
   if [ -e "$partial" ]; then assert_nothing_mounted_below "$partial" && rm -rf "$partial"; fi
   mkdir -p "$(dirname "$dir")"
+  # shellcheck disable=SC2016  # expanded by the inner shell
   if ! unshare --mount --propagation private -- bash -euo pipefail -c \
-      "$(declare -f rootfs_debootstrap); rootfs_debootstrap \"\$@\"" rootfs_debootstrap \
+      'source "$1"; shift; rootfs_debootstrap "$@"' rootfs_debootstrap "$ROOTFS_LIB" \
       "$suite" "$partial" "$@" >"$partial.log" 2>&1; then
     tail -n 20 "$partial.log" >&2
     echo "error: debootstrap of $suite into $partial failed (log: $partial.log)" >&2
