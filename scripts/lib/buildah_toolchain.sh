@@ -15,13 +15,16 @@ TOOLCHAIN_SUITE=trixie
 TOOLCHAIN_PACKAGES=(buildah netavark crun ca-certificates)
 TOOLCHAIN_ROOT=$HEALTHKIT_CACHE/toolchain/$TOOLCHAIN_SUITE-buildah
 
-# Run a command holding the cache's lock (one writer of the cache at a time, across worktrees).
+# with_cache_lock NAME COMMAND...: run COMMAND holding the cache's lock NAME (one writer of each
+# part of the cache at a time, across checkouts; different parts are made in parallel).
 with_cache_lock() {
+  local name=$1
+  shift
   mkdir -p "$HEALTHKIT_CACHE"
   (
     flock 9
     "$@"
-  ) 9>"$HEALTHKIT_CACHE/.lock"
+  ) 9>"$HEALTHKIT_CACHE/.$name.lock"
 }
 
 # debootstrap (apt) when missing.
@@ -70,7 +73,7 @@ _toolchain_create() {
 toolchain_ensure() {
   if [ -x "$TOOLCHAIN_ROOT/usr/bin/buildah" ]; then return 0; fi
   ensure_debootstrap
-  with_cache_lock _toolchain_create
+  with_cache_lock toolchain _toolchain_create
 }
 
 # Inside a private mount namespace: mount what the root needs, and the directory CWD at the same

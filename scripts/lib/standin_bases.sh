@@ -50,7 +50,7 @@ standin_python_tarball() {
   local tag=$1 key
   key=$(standin_key "python:$tag")
   local tarball=$STANDIN_DIR/python-$tag-$key.tar
-  if [ ! -s "$tarball" ]; then with_cache_lock _standin_python_tarball_create "$tag" "$tarball" >&2; fi
+  if [ ! -s "$tarball" ]; then with_cache_lock standin-python _standin_python_tarball_create "$tag" "$tarball" >&2; fi
   echo "$tarball"
 }
 
@@ -99,7 +99,7 @@ _standin_python_tools_install() {
 # /uv and /uvx of uv <version> from its PyPI wheel, in a directory; prints the directory.
 standin_uv_binaries() {
   local version=$1 dir=$STANDIN_DIR/uv-$1
-  if [ ! -x "$dir/uvx" ]; then with_cache_lock _standin_uv_binaries_create "$version" "$dir" >&2; fi
+  if [ ! -x "$dir/uvx" ]; then with_cache_lock standin-uv _standin_uv_binaries_create "$version" "$dir" >&2; fi
   echo "$dir"
 }
 
@@ -176,4 +176,21 @@ standin_images_ensure() {
       *) echo "error: no stand-in for the base image $base (build with Docker)" >&2; return 1 ;;
     esac
   done
+}
+
+# The toolchain and the stand-ins' files, made in parallel where missing (a cold run's minutes are
+# debootstrap's: two roots at once).
+offline_inputs_ensure() {
+  ensure_debootstrap
+  local pids=() base pid failed=0
+  toolchain_ensure &
+  pids+=($!)
+  for base in $(dockerfile_bases "$1"); do
+    case $(qualified_name "$base") in
+      docker.io/library/python:*) standin_python_tarball "${base##*:}" >/dev/null & pids+=($!) ;;
+      ghcr.io/astral-sh/uv:*) standin_uv_binaries "${base##*:}" >/dev/null & pids+=($!) ;;
+    esac
+  done
+  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+  return "$failed"
 }
