@@ -3,6 +3,7 @@
 # The one image both ECS services run (api and worker); see docs/runtime-contract.md.
 #
 #   docker buildx build --platform linux/amd64 -t healthkit:local .
+#   ./scripts/build-image     # the same with Docker, or offline with buildah (docs/image.md)
 #
 # Base images are pinned to exact tags. To pin the Python base by digest as well (recommended for
 # releases), resolve the tag once and append the digest to BOTH `FROM python:...` lines:

@@ -165,6 +165,19 @@ def image() -> BuiltImage:
     return built
 
 
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Name the image the session tested, and what its bases do not prove (stand-ins)."""
+    if not built_image.cache_info().currsize:
+        return
+    try:
+        built = built_image()
+    except ImageUnavailable:
+        return
+    terminalreporter.write_sep("-", "image under test")
+    terminalreporter.write_line(f"{built.summary()}, built in {built.seconds} s")
+    terminalreporter.write_line(f"bases: {built.bases}")
+
+
 @pytest.fixture(scope="session")
 def engine(image: BuiltImage) -> Iterator[ContainerEngine]:
     """Runs containers of the image with the engine that built it (docker or buildah)."""

@@ -23,7 +23,7 @@ def container_environment(process_env: Mapping[str, str]) -> dict[str, str]:
 
 
 class ImageCeleryWorker:
-    """The worker task's container: its command, the health check inside it."""
+    """The worker task's container, running its command."""
 
     def __init__(self, running: ContainerProcess) -> None:
         self.running = running
@@ -33,7 +33,8 @@ class ImageCeleryWorker:
     def start(cls, engine: ContainerEngine, *, env: Mapping[str, str], log_dir: Path,
               timeout: float = 90.0) -> ImageCeleryWorker:
         """Start it with ``env`` (a process environment, see container_environment); wait until
-        Celery is ready and the health check command passes inside the container."""
+        Celery says it is ready (as CeleryWorker does: a test may be racing a visibility timeout
+        from then on, so nothing slower is waited for; tests/image runs the health check)."""
         running = ContainerProcess.start(engine, invariants.WORKER_COMMAND, name="image-celery-worker",
                                          log_dir=log_dir, env=container_environment(env))
         worker = cls(running)
@@ -47,9 +48,7 @@ class ImageCeleryWorker:
 
     def _consuming(self) -> bool:
         self.process.raise_if_exited()
-        if not self.process.log_contains(r"celery@\S+ ready\."):
-            return False
-        return self.running.exec(invariants.WORKER_HEALTH_CHECK_COMMAND[1:], timeout=30).returncode == 0
+        return self.process.log_contains(r"celery@\S+ ready\.")
 
     def log_text(self) -> str:
         return self.process.log_text()
