@@ -43,7 +43,8 @@ def test_serve_keeps_everything_up_until_terminated_then_stops_it(tmp_path):
 
     from localservices.ports import port_open
 
-    command = [sys.executable, "-m", "rehearsal", "--stack", "dev", "--serve", "--samples", "300",
+    # the working tree: serving is what this checks (the shared dev rehearsal runs the image)
+    command = [sys.executable, "-m", "rehearsal", "--stack", "dev", "--serve", "--no-image", "--samples", "300",
                "--duplicates", "50", "--state-dir", str(tmp_path)]
     output = tmp_path.parent / "serve.out"
     with open(output, "w") as out:
