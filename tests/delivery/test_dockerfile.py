@@ -297,3 +297,20 @@ def test_dockerignore_matcher_follows_docker_semantics():
 def test_final_stage_maps_sigterm_to_celery_soft_shutdown(final: Stage):
     env = " ".join(final.values("ENV"))
     assert "REMAP_SIGTERM=SIGQUIT" in env, env
+
+
+def test_every_run_mount_target_is_absolute(stages: list[Stage]):
+    """buildah before 1.29 (Debian 12's) rejects relative targets; BuildKit takes either."""
+    targets = [t for stage in stages for run in stage.values("RUN") for t in re.findall(r"target=([^,\s]+)", run)]
+    assert targets and all(t.startswith("/") for t in targets), targets
+
+
+def test_the_admins_static_files_are_collected_after_the_app_is_copied(final: Stage):
+    steps = [(i["instruction"], i["value"]) for i in final.instructions]
+    copy_app = next(n for n, (kind, value) in enumerate(steps) if kind == "COPY" and value.startswith("app/"))
+    collect = next(n for n, (kind, value) in enumerate(steps) if kind == "RUN" and "collectstatic" in value)
+    assert copy_app < collect < steps.index(next(s for s in steps if s[0] == "USER"))
+
+
+def test_dev_mode_in_the_image_keeps_its_sqlite_file_out_of_the_read_only_app_folder(final: Stage):
+    assert stage_env(final)["DB_SQLITE_PATH"].startswith("/tmp/")
