@@ -1,6 +1,7 @@
 """`python -m backend.health worker`, run as the ECS health check runs it."""
 
 import os
+import re
 import sys
 import time
 
@@ -33,8 +34,10 @@ def test_a_stale_heartbeat_is_unhealthy_with_a_one_line_reason(tmp_path):
     os.utime(heartbeat, (old, old))
     result = _check(heartbeat)
     assert result.returncode == 1
-    assert result.stderr.startswith(f"unhealthy: heartbeat file {heartbeat} is 120 s old (max 60 s)")
-    assert len(result.stderr.strip().splitlines()) == 1
+    # the age is counted when the command runs: a busy machine may take a second or more to start it
+    reason = re.fullmatch(rf"unhealthy: heartbeat file {re.escape(str(heartbeat))} is (\d+) s old \(max 60 s\)",
+                          result.stderr.strip())
+    assert reason and int(reason.group(1)) >= 120, result.stderr
 
 
 def test_a_missing_heartbeat_is_unhealthy(tmp_path):
