@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import signal
 import subprocess
 import uuid
@@ -128,7 +129,8 @@ class ContainerEngine:
 
     @staticmethod
     def _unique(label: str) -> str:
-        return f"healthkit-{label}-{uuid.uuid4().hex[:8]}"
+        """``healthkit-<label>-<this process's pid>-<random>``: whose container it is."""
+        return f"healthkit-{label}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
 
 class DockerEngine(ContainerEngine):
@@ -143,7 +145,7 @@ class DockerEngine(ContainerEngine):
         return client | super().process_env(container_env)
 
     def run_argv(self, container, command, env_names):
-        return ["docker", "run", "--name", container.name, "--init", "--network", "host",
+        return ["docker", "run", "--rm", "--name", container.name, "--init", "--network", "host",
                 *self._env_args(env_names), self.image.id, *command]
 
     def exec_argv(self, container, command, env_names):
@@ -173,6 +175,7 @@ class BuildahEngine(ContainerEngine):
             self._holder.kill()
             raise ImageUnavailable(f"scripts/buildah --hold did not start (said {' '.join(said)!r})")
         self._namespace_pid = said[1]  # the holder's own pid (not sudo's, when it asked for sudo)
+        self._remove_orphans()
 
     def process_env(self, container_env):
         return super().process_env(container_env) | {"HEALTHKIT_BUILDAH_NAMESPACE": self._namespace_pid}
@@ -183,6 +186,16 @@ class BuildahEngine(ContainerEngine):
         if result.returncode != 0:
             raise ImageUnavailable(f"buildah {' '.join(args)}: {result.stderr.strip()[-2000:]}")
         return result.stdout.strip()
+
+    def _remove_orphans(self) -> None:
+        """Containers of sessions that ended without removing them (killed): their pid is gone."""
+        orphans = []
+        for name in self._buildah("containers", "--format", "{{.ContainerName}}").split():
+            match = re.fullmatch(r"healthkit-.+-(\d+)-[0-9a-f]{8}", name)
+            if match and not _alive(int(match.group(1))):
+                orphans.append(name)
+        if orphans:
+            self._buildah("rm", *orphans)
 
     def create(self, label: str) -> Container:
         name = self._unique(label)
@@ -211,6 +224,16 @@ class BuildahEngine(ContainerEngine):
         if self._holder.poll() is None:
             self._holder.stdin.close()
             self._holder.wait(timeout=30)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _children(pid: int) -> list[int]:
