@@ -192,7 +192,11 @@ WORKER_HEARTBEAT_MAX_AGE = env.number("CELERY_WORKER_HEARTBEAT_MAX_AGE", default
 
 HEALTHKIT_IMPORT_CHUNK_SIZE = env.integer("HEALTHKIT_IMPORT_CHUNK_SIZE", default=1000, minimum=1)  # samples
 HEALTHKIT_IMPORT_MAX_SAMPLES = env.integer("HEALTHKIT_IMPORT_MAX_SAMPLES", default=5000, minimum=1)  # per request
+if HEALTHKIT_IMPORT_MAX_SAMPLES >= 2**24:  # a write's position numbers the items of a request in 24 bits
+    env.invalid(f"HEALTHKIT_IMPORT_MAX_SAMPLES={HEALTHKIT_IMPORT_MAX_SAMPLES}: must be below 16777216 (2**24)")
 HEALTHKIT_CHUNK_MAX_ATTEMPTS = env.integer("HEALTHKIT_CHUNK_MAX_ATTEMPTS", default=5, minimum=1)
+# days a succeeded chunk keeps its payload (0: emptied when it succeeds; purge_chunk_payloads empties older ones)
+HEALTHKIT_CHUNK_PAYLOAD_RETENTION_DAYS = env.integer("HEALTHKIT_CHUNK_PAYLOAD_RETENTION_DAYS", default=0, minimum=0)
 HEALTHKIT_METADATA_MAX_KEYS = env.integer("HEALTHKIT_METADATA_MAX_KEYS", default=64, minimum=0)
 HEALTHKIT_METADATA_MAX_BYTES = env.integer("HEALTHKIT_METADATA_MAX_BYTES", default=4096, minimum=2)  # JSON bytes
 # bytes; the request body limit (Django's DATA_UPLOAD_MAX_MEMORY_SIZE)
