@@ -111,6 +111,8 @@ def cursor_encode(change_id: int) -> str:
 
 def cursor_decode(text: str) -> int:
     """The last change id a cursor stands for; ApplicationError (400) for anything this API did not give."""
+    if not text or len(text) > 64 or not all(c.isascii() and (c.isalnum() or c in "-_") for c in text):
+        raise _query_error("since", errors.CURSOR_INVALID)
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode("ascii")
     except (binascii.Error, ValueError, UnicodeDecodeError):
