@@ -162,7 +162,16 @@ class Plan:
         row = next((r for r in fellows if r.anonymous), None)
         if row is not None and write.position < row.position:
             return self._replace_or_keep(row, write, wins=True)  # the earliest copy of a measurement stays
+        if row is not None and write.content["correlation_type"] and not row.content["correlation_type"]:
+            return self._pairing_add(row, write)
         self.counts.duplicate += 1
+
+    def _pairing_add(self, row: Row, write: SampleWrite) -> None:
+        """An export lists a correlation's members twice (alone and inside it): the pairing is kept."""
+        for name in ("correlation_type", "correlation_id"):
+            row.content[name] = write.content[name]
+        row.changed = True
+        self.counts.updated += 1
 
     def _stale_by_tombstone(self, write: SampleWrite) -> bool:
         content = write.content
