@@ -198,4 +198,44 @@ class Migration(migrations.Migration):
             model_name='applehealthimportchunk',
             constraint=models.CheckConstraint(condition=models.Q(('records_deleted__gte', 0)), name='healthkit_chunk_records_deleted_gte_0'),
         ),
+        migrations.AddField(
+            model_name='healthsamplechange',
+            name='import_batch',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='healthkit.applehealthimportbatch'),
+        ),
+        migrations.AddField(
+            model_name='healthsamplechange',
+            name='owner',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL),
+        ),
+        migrations.AddField(
+            model_name='healthsampledeletion',
+            name='import_batch',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='healthkit.applehealthimportbatch'),
+        ),
+        migrations.AddField(
+            model_name='healthsampledeletion',
+            name='owner',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL),
+        ),
+        migrations.AddIndex(
+            model_name='healthsamplechange',
+            index=models.Index(fields=['owner', 'id'], name='healthkit_change_owner_id'),
+        ),
+        migrations.AddConstraint(
+            model_name='healthsamplechange',
+            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['upsert', 'delete'])), name='healthkit_change_kind_valid'),
+        ),
+        migrations.AddIndex(
+            model_name='healthsampledeletion',
+            index=models.Index(fields=['owner', 'fingerprint'], name='healthkit_deletion_owner_fp'),
+        ),
+        migrations.AddIndex(
+            model_name='healthsampledeletion',
+            index=models.Index(fields=['owner', 'sync_identifier'], name='healthkit_deletion_owner_sync'),
+        ),
+        migrations.AddConstraint(
+            model_name='healthsampledeletion',
+            constraint=models.UniqueConstraint(fields=('owner', 'healthkit_uuid'), name='healthkit_deletion_owner_uuid_unique'),
+        ),
     ]
