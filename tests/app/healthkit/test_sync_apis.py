@@ -144,3 +144,20 @@ def test_the_retention_setting_keeps_a_chunks_payload(api_client, django_capture
     settings.HEALTHKIT_CHUNK_PAYLOAD_RETENTION_DAYS = 7
     _import(api_client, django_capture_on_commit_callbacks, {"samples": heart_rate_samples(2)})
     assert len(AppleHealthImportChunk.objects.get().payload) == 2
+
+
+def test_purge_chunk_payloads_empties_payloads_older_than_the_retention(api_client, django_capture_on_commit_callbacks, settings):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    settings.HEALTHKIT_CHUNK_PAYLOAD_RETENTION_DAYS = 7
+    _import(api_client, django_capture_on_commit_callbacks, {"samples": heart_rate_samples(2)})
+    _import(api_client, django_capture_on_commit_callbacks, {"samples": heart_rate_samples(2, start=5)})
+    old, recent = AppleHealthImportChunk.objects.order_by("created_at")
+    AppleHealthImportChunk.objects.filter(pk=old.pk).update(finished_at=timezone.now() - timedelta(days=8))
+    call_command("purge_chunk_payloads")
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert (old.payload, old.records_created, len(recent.payload)) == ([], 2, 2)
