@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from healthkit.models import ChangeKind, HealthSample, HealthSampleChange, HealthSampleDeletion
+from healthkit.sync.bulk import unnest_insert
 from healthkit.sync.plan import CONTENT_FIELDS, DeleteWrite, Plan, Row, SampleWrite, Tombstone
 from healthkit.sync.snapshot import sample_snapshot
 
@@ -104,12 +105,39 @@ def _rows_update(rows: list[Row], *, now) -> None:
     HealthSample.objects.bulk_update(moved, ["position"], batch_size=BULK_SIZE)
 
 
+#: PostgreSQL types of the content columns (healthkit.sync.plan.CONTENT_FIELDS)
+_CONTENT_TYPES = {
+    "recognized": "bool", "value": "float8", "canonical_value": "float8", "start_at": "timestamptz",
+    "end_at": "timestamptz", "start_offset": "int4", "end_offset": "int4", "metadata": "jsonb",
+    "healthkit_uuid": "uuid", "sync_version": "int8",
+}  # fmt: skip
+_ROW_COLUMNS = (
+    ("owner_id", "int4"), ("import_batch_id", "uuid"), ("created_at", "timestamptz"), ("updated_at", "timestamptz"),
+    ("position", "int8"), *((name, _CONTENT_TYPES.get(name, "text")) for name in CONTENT_FIELDS),
+)  # fmt: skip
+_FEED_COLUMNS = (
+    ("owner_id", "int4"), ("kind", "text"), ("sample_id", "int8"), ("healthkit_uuid", "uuid"), ("data", "jsonb"),
+    ("import_batch_id", "uuid"), ("created_at", "timestamptz"),
+)  # fmt: skip
+
+
 def _rows_insert(rows: list[Row], *, owner_id: int, batch_id, now) -> None:
-    models = [_model(row, owner_id=owner_id, import_batch_id=batch_id, updated_at=now) for row in rows]
-    HealthSample.objects.bulk_create(models, batch_size=BULK_SIZE)
-    for row, model in zip(rows, models, strict=True):
-        row.id = model.id
+    for row in rows:
         row.updated_at = now
+    if connection.vendor != "postgresql":
+        models = [_model(row, owner_id=owner_id, import_batch_id=batch_id, updated_at=now) for row in rows]
+        HealthSample.objects.bulk_create(models, batch_size=BULK_SIZE)
+        for row, model in zip(rows, models, strict=True):
+            row.id = model.id
+        return
+    by_position = {row.position: row for row in rows}  # a new row's position is its write's: unique
+    for start in range(0, len(rows), BULK_SIZE):
+        values = [
+            (owner_id, batch_id, now, now, row.position, *(row.content[name] for name in CONTENT_FIELDS))
+            for row in rows[start : start + BULK_SIZE]
+        ]
+        for sample_id, position in unnest_insert(HealthSample._meta.db_table, _ROW_COLUMNS, values, returning="id, position"):
+            by_position[position].id = sample_id
 
 
 def _tombstones_save(plan: Plan, *, owner_id: int, batch_id) -> None:
@@ -138,25 +166,28 @@ def _tombstones_save(plan: Plan, *, owner_id: int, batch_id) -> None:
 
 
 def _feed_append(gone: list[Row], upserted: list[Row], *, owner_id: int, batch_id, now) -> None:
-    entries = [
-        HealthSampleChange(
-            owner_id=owner_id, kind=ChangeKind.DELETE, sample_id=row.id, healthkit_uuid=row.uuid, import_batch_id=batch_id, created_at=now
-        )
-        for row in gone
-    ]
+    """One entry per removed row, then one per created or changed row (with the sample as it is now)."""
+    entries = [(owner_id, ChangeKind.DELETE.value, row.id, row.uuid, None, batch_id, now) for row in gone]
     entries += [
-        HealthSampleChange(
-            owner_id=owner_id,
-            kind=ChangeKind.UPSERT,
-            sample_id=row.id,
-            healthkit_uuid=row.uuid,
-            data=sample_snapshot(SimpleNamespace(**row.content, id=row.id, updated_at=row.updated_at)),
-            import_batch_id=batch_id,
-            created_at=now,
+        (
+            owner_id,
+            ChangeKind.UPSERT.value,
+            row.id,
+            row.uuid,
+            sample_snapshot(SimpleNamespace(**row.content, id=row.id, updated_at=row.updated_at)),
+            batch_id,
+            now,
         )
         for row in sorted(upserted, key=lambda row: row.id)
     ]
-    HealthSampleChange.objects.bulk_create(entries, batch_size=BULK_SIZE)
+    if connection.vendor == "postgresql":
+        for start in range(0, len(entries), BULK_SIZE):
+            unnest_insert(HealthSampleChange._meta.db_table, _FEED_COLUMNS, entries[start : start + BULK_SIZE])
+        return
+    names = [name.removesuffix("_id") if name in ("owner_id",) else name for name, _ in _FEED_COLUMNS]
+    HealthSampleChange.objects.bulk_create(
+        [HealthSampleChange(**dict(zip(names, entry, strict=True))) for entry in entries], batch_size=BULK_SIZE
+    )
 
 
 def writes_apply(*, owner_id: int, batch_id, writes: list[SampleWrite | DeleteWrite]):
