@@ -10,9 +10,9 @@ import threading
 
 import pytest
 
-from tests.support.api import ApiClient
+from localservices.api import ApiClient
+from localservices.samples import heart_rate_sample
 from tests.support.imports import run_concurrently
-from tests.support.samples import heart_rate_sample
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -6,7 +6,7 @@ Health Auto Export bodies are posted as the app sends them.
 
 import pytest
 
-from tests.support.api import ApiClient
+from localservices.api import ApiClient
 from tests.support.fixtures import EXPORT_XML_FILES, HEALTH_AUTO_EXPORT_FILES, export_xml_samples, health_auto_export_body
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -6,7 +6,7 @@ import pytest
 from healthkit import errors
 from healthkit.models import AppleHealthImportChunk, HealthSample
 
-from tests.support.samples import heart_rate_sample, heart_rate_samples, sleep_sample
+from localservices.samples import heart_rate_sample, heart_rate_samples, sleep_sample
 
 pytestmark = pytest.mark.django_db
 

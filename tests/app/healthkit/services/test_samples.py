@@ -7,7 +7,8 @@ from healthkit.models import HealthSample, HealthSampleChange, HealthSampleDelet
 from healthkit.services.samples import items_apply
 from healthkit.validation import DeletionIn
 
-from tests.support.samples import heart_rate_sample, parsed_samples
+from localservices.samples import heart_rate_sample
+from tests.support.samples import parsed_samples
 
 pytestmark = pytest.mark.django_db
 
