@@ -8,16 +8,7 @@ family the catalogue does not know (a newer iOS) is UNRECOGNIZED: stored as sent
 
 import enum
 
-from healthkit.catalogue import (
-    CATEGORY_PREFIX,
-    DATA_TYPE_PREFIX,
-    QUANTITY_PREFIX,
-    WORKOUT_TYPE,
-    category_types,
-    is_healthkit_identifier,
-    quantity_types,
-    workout_activity_types,
-)
+from healthkit.catalogue import WORKOUT_TYPE, category_types, is_healthkit_identifier, quantity_types, workout_activity_types
 
 WORKOUT_ACTIVITY_TYPES = workout_activity_types()
 
@@ -40,16 +31,3 @@ def sample_kind(type_identifier: str) -> SampleKind | None:
     if is_healthkit_identifier(type_identifier):
         return SampleKind.UNRECOGNIZED
     return None
-
-
-def unrecognized_family(type_identifier: str) -> str:
-    """`quantity`, `category` or `other` for an unrecognized identifier (what its prefix says)."""
-    if type_identifier.startswith(QUANTITY_PREFIX):
-        return "quantity"
-    if type_identifier.startswith(CATEGORY_PREFIX):
-        return "category"
-    return "other" if not type_identifier.startswith(DATA_TYPE_PREFIX) else "data_type"
-
-
-def known_type_identifiers() -> frozenset[str]:
-    return frozenset(quantity_types()) | frozenset(category_types()) | {WORKOUT_TYPE}

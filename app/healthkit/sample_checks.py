@@ -103,14 +103,14 @@ def metadata_keys_check(metadata: dict, problems) -> SyncKeys:
     if not isinstance(identifier, str) or not identifier or len(identifier) > MAX_SYNC_IDENTIFIER_LENGTH:
         problems.add(f"metadata.{SYNC_IDENTIFIER_KEY}", errors.SYNC_IDENTIFIER_INVALID)
         return SyncKeys(time_zone=time_zone)
-    parsed_version = _sync_version(version)
+    parsed_version = sync_version_parse(version)
     if parsed_version is None:
         problems.add(f"metadata.{SYNC_VERSION_KEY}", errors.SYNC_VERSION_INVALID)
         return SyncKeys(time_zone=time_zone)
     return SyncKeys(identifier=identifier, version=parsed_version, time_zone=time_zone)
 
 
-def _sync_version(raw: Any) -> int | None:
+def sync_version_parse(raw: Any) -> int | None:
     """An integer >= 0 (a JSON integer, or its decimal string as exports write metadata)."""
     if isinstance(raw, bool):
         return None

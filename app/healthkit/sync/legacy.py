@@ -6,7 +6,7 @@ Used by the data migration only: old rows kept the value and unit as sent and no
 from healthkit.catalogue import quantity_types
 from healthkit.fingerprints import content_fingerprint
 from healthkit.healthkit_types import SampleKind, sample_kind
-from healthkit.sample_checks import SYNC_IDENTIFIER_KEY, SYNC_VERSION_KEY, WORKOUT_CANONICAL_UNIT, _sync_version
+from healthkit.sample_checks import SYNC_IDENTIFIER_KEY, SYNC_VERSION_KEY, WORKOUT_CANONICAL_UNIT, sync_version_parse
 from healthkit.units import UnitError, canonical_round, converter
 
 
@@ -29,7 +29,7 @@ def legacy_canonical(type_identifier: str, value: float, unit: str) -> tuple[flo
 def legacy_sync_keys(metadata) -> tuple[str | None, int | None]:
     if not isinstance(metadata, dict):
         return None, None
-    identifier, version = metadata.get(SYNC_IDENTIFIER_KEY), _sync_version(metadata.get(SYNC_VERSION_KEY))
+    identifier, version = metadata.get(SYNC_IDENTIFIER_KEY), sync_version_parse(metadata.get(SYNC_VERSION_KEY))
     if isinstance(identifier, str) and identifier and len(identifier) <= 255 and version is not None:
         return identifier, version
     return None, None

@@ -161,3 +161,26 @@ def test_purge_chunk_payloads_empties_payloads_older_than_the_retention(api_clie
     old.refresh_from_db()
     recent.refresh_from_db()
     assert (old.payload, old.records_created, len(recent.payload)) == ([], 2, 2)
+
+
+UUID_B = "7F4A0C1E-2B3D-4E5F-8A9B-0C1D2E3F4A5B"
+
+
+def test_two_uuids_with_the_same_content_are_two_samples_over_the_api(api_client, django_capture_on_commit_callbacks):
+    _import(api_client, django_capture_on_commit_callbacks, {"samples": [heart_rate_sample(0, uuid=UUID_A), heart_rate_sample(0, uuid=UUID_B)]})
+    assert sorted(sample["uuid"].upper() for sample in api_client.get(SAMPLES).json()["results"]) == sorted([UUID_A, UUID_B])
+
+
+def test_a_uuid_resent_with_a_corrected_value_is_one_updated_sample_over_the_api(api_client, django_capture_on_commit_callbacks):
+    _import(api_client, django_capture_on_commit_callbacks, {"samples": [heart_rate_sample(0, uuid=UUID_A, value=70)]})
+    again = _import(api_client, django_capture_on_commit_callbacks, {"samples": [heart_rate_sample(0, uuid=UUID_A, value=75)]})
+    assert [sample["value"] for sample in api_client.get(SAMPLES).json()["results"]] == [75.0]
+    assert _status(api_client, again)["records_updated"] == 1
+
+
+def test_a_backfill_and_a_live_sync_of_one_measurement_are_one_sample_over_the_api(api_client, django_capture_on_commit_callbacks):
+    backfill = heart_rate_sample(0, source_bundle_id="", metadata=None)
+    backfill.pop("source_bundle_id")
+    _import(api_client, django_capture_on_commit_callbacks, {"samples": [backfill]})
+    _import(api_client, django_capture_on_commit_callbacks, {"samples": [heart_rate_sample(0, uuid=UUID_A)]})
+    assert [sample["uuid"] for sample in api_client.get(SAMPLES).json()["results"]] == [UUID_A]
