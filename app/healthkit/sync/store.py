@@ -184,7 +184,7 @@ def _feed_append(gone: list[Row], upserted: list[Row], *, owner_id: int, batch_i
         for start in range(0, len(entries), BULK_SIZE):
             unnest_insert(HealthSampleChange._meta.db_table, _FEED_COLUMNS, entries[start : start + BULK_SIZE])
         return
-    names = [name.removesuffix("_id") if name in ("owner_id",) else name for name, _ in _FEED_COLUMNS]
+    names = [name for name, _ in _FEED_COLUMNS]
     HealthSampleChange.objects.bulk_create(
         [HealthSampleChange(**dict(zip(names, entry, strict=True))) for entry in entries], batch_size=BULK_SIZE
     )
