@@ -62,6 +62,9 @@ WORKER_QUEUE_ACTIONS = (
     "sqs:GetQueueAttributes",
     "sqs:SendMessage",
 )
+#: What both task roles may do with the database secret (read it at connect time and after a
+#: rotation); scoped to that one secret ARN.
+DATABASE_SECRET_ACTIONS = ("secretsmanager:GetSecretValue",)
 #: Actions no task role may ever hold.
 FORBIDDEN_TASK_ACTIONS = ("sqs:CreateQueue", "sqs:ListQueues", "sqs:DeleteQueue", "sqs:PurgeQueue")
 #: The only action that may be granted on Resource "*" (AWS offers no resource-level scoping).
