@@ -172,12 +172,16 @@ def deploy(s: Settings) -> dict[str, pulumi.Output]:
         stream_prefix=s.app_name,
     ))
 
-    # What both services share: cluster, execution role, private subnets, architecture, tags.
+    # What both services share: cluster, execution role, private subnets, architecture, tags, and
+    # the order AWS needs: role policies and secret values before any task starts, capacity
+    # providers before a service names them.
     in_cluster = dict(
         cluster_arn=cluster.cluster_arn,
         cpu_architecture=s.cpu_architecture,
         execution_role_arn=roles.execution_role.arn,
         subnet_ids=network.private_subnet_ids,
+        task_depends_on=[*roles.policies, secrets.django_secret_key_version],
+        service_depends_on=[cluster.capacity_providers],
         tags=tags,
     )
     api = FargateService("api", FargateServiceArgs(
