@@ -47,6 +47,13 @@ def _index() -> dict[str, Path]:
 
 @cache
 def mapping(terraform_type: str) -> Mapping:
+    """pike's mapping of a type, or this project's correction of it (corrections.REPLACED)."""
+    from proof.ci_permissions.corrections import REPLACED
+
+    if terraform_type in REPLACED:
+        fixed = REPLACED[terraform_type]
+        return Mapping(terraform_type, {phase: fixed.get(phase, ()) for phase in PHASES},
+                       {k.split(":", 1)[1]: v for k, v in fixed.items() if k.startswith("attributes:")})
     path = _index().get(terraform_type)
     if path is None:
         raise NoMapping(f"no pike mapping vendored for {terraform_type}")

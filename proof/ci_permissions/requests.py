@@ -7,6 +7,12 @@
 - context: ``aws:RequestTag/*`` and ``aws:TagKeys`` when the call creates or tags a tagged
   resource and the action takes them; ``aws:ResourceTag/*`` of every existing resource we tagged;
   the subject's facts (``iam:PermissionsBoundary``...) for the actions that take those keys;
+- Elastic Load Balancing v1 and v2 share the ``elasticloadbalancing`` prefix, and the dataset keeps
+  one record per action name: AddTags, RemoveTags, CreateLoadBalancer... carry v1's resource type
+  (``loadbalancer/<name>``). Such a call of an ELBv2 resource is made on that resource's own ARN and
+  evaluated without the dataset's resource-type validation;
+- tag APIs (AddTagsToResource, ListTagsForResource...) list every taggable type of their service,
+  but a call names one resource: the subject's own;
 - tag on create: EC2 and Elastic Load Balancing also authorize ``ec2:CreateTags`` /
   ``elasticloadbalancing:AddTags`` on the new resource with ``<service>:CreateAction`` when a create
   call carries tags (EC2 User Guide, "Grant permission to tag resources during creation"; ELB
@@ -35,6 +41,8 @@ class Request:
     context: dict
     reason: str
     """Where the action comes from: ``apply``, ``attribute tags``, ``tag on create``..."""
+    validate: bool = True
+    """False: the IAM dataset lacks the resource type (ELBv2 actions named like ELB v1's)."""
 
 
 @dataclass
@@ -62,7 +70,7 @@ def _create_action(subject: Subject, actions: dict[str, str]) -> str:
         except iam_data.UnknownAction:
             continue
         if a.access_level.startswith(("Write", "Permissions")) and name.split(":")[1].startswith(CREATE_VERBS) and \
-                any(r.key == subject.own for r in a.resource_types):
+                (any(r.key == subject.own for r in a.resource_types) or _elb_v1_named(a, subject)):
             return a.name
     return ""
 
@@ -98,13 +106,19 @@ def plan_requests(subject: Subject, *, reads_only: bool = False) -> Plan:
         if reads_only and not a.reads:
             continue
         creating = a.name == create
-        targets = []
-        for rt in a.resource_types:
-            if rt.key in subject.arns:
-                targets += [(rt.key, arn) for arn in subject.arns[rt.key]]
-            elif rt.required:
-                plan.problems.append(f"{label}: {a.name} is authorized against {rt.key}, and no ARN of that type "
-                                     "is bound for this resource")
+        if _elb_v1_named(a, subject):  # see the module docstring
+            for arn in subject.arns[subject.own]:
+                plan.requests.append(Request(label, a.name, arn, _context(subject, a, subject.own, creating), reason,
+                                             validate=False))
+            continue
+        targets = [(rt.key, arn) for rt in a.resource_types if rt.key in subject.arns for arn in subject.arns[rt.key]]
+        if _names_one_resource(a) and any(kind == subject.own for kind, _ in targets):
+            targets = [(kind, arn) for kind, arn in targets if kind == subject.own]
+        required = [rt.key for rt in a.resource_types if rt.required]
+        if required and not targets:  # a required type is an alternative of the others (listener/app|net|gwy)
+            plan.problems.append(f"{label}: {a.name} is authorized against {' or '.join(required)}, and no ARN of "
+                                 "those types is bound for this resource")
+            continue
         for kind, arn in targets or [("", "*")]:
             plan.requests.append(Request(label, a.name, arn, _context(subject, a, kind, creating), reason))
         if creating and subject.request_tags and a.name.split(":")[0] in TAG_ON_CREATE and not reads_only:
@@ -112,5 +126,18 @@ def plan_requests(subject: Subject, *, reads_only: bool = False) -> Plan:
             context = _context(subject, tag_action, subject.own, True)
             context[f"{a.name.split(':')[0]}:CreateAction"] = a.name.split(":")[1]
             for arn in subject.arns.get(subject.own, []):
-                plan.requests.append(Request(label, tag_action.name, arn, context, f"tag on create ({a.name})"))
+                plan.requests.append(Request(label, tag_action.name, arn, context, f"tag on create ({a.name})",
+                                             validate=not _elb_v1_named(tag_action, subject)))
     return plan
+
+
+def _names_one_resource(a: iam_data.Action) -> bool:
+    """Tag APIs list every taggable type of their service, but a call names one resource."""
+    short = a.name.split(":")[1]
+    return a.tags or "Tags" in short or short in ("TagResource", "UntagResource")
+
+
+def _elb_v1_named(a: iam_data.Action, subject: Subject) -> bool:
+    """An ELBv2 call whose name the dataset only knows with ELB v1's resource type."""
+    return (subject.own.startswith("elasticloadbalancing:") and a.name.startswith("elasticloadbalancing:")
+            and {r.key for r in a.resource_types} == {"elasticloadbalancing:loadbalancer"})

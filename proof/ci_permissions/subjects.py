@@ -57,6 +57,11 @@ class Context:
     """The VPC (and its subnets) are the user's: untagged as far as this stack knows."""
     vpc_arn: str = ""
     repository_tags: Tags = None
+    role_boundaries: dict[str, str] = field(default_factory=dict)
+    """role name -> its permissions boundary ARN."""
+    vpc_tags: Tags = None
+    scalable_targets: dict[str, str] = field(default_factory=dict)
+    """resourceId (``service/<cluster>/<service>``) -> the scalable target's ARN."""
 
 
 def _arn(ctx: Context, service: str, resource: str, region: bool = True) -> str:
@@ -136,9 +141,13 @@ def _capacity_providers(r, ctx):
 
 
 def _scaling(r, ctx):
-    target = r.outputs.get("arn") or _arn(ctx, "application-autoscaling",
-                                          f"scalable-target/{_id(str(r.inputs.get('resourceId')), n=20)}")
-    return {"application-autoscaling:ScalableTarget": [target]}, \
+    resource_id = str(r.inputs.get("resourceId"))
+    target = ctx.scalable_targets.get(resource_id) or _arn(
+        ctx, "application-autoscaling", f"scalable-target/{_id(resource_id, n=20)}")
+    # target tracking alarms: made by Application Auto Scaling, named after the service
+    alarm = _arn(ctx, "cloudwatch", f"alarm:TargetTracking-{resource_id}-AlarmHigh-"
+                                    "00000000-0000-0000-0000-000000000000")
+    return {"application-autoscaling:ScalableTarget": [target], "cloudwatch:alarm": [alarm]}, \
         "application-autoscaling:ScalableTarget" if r.type.endswith("target:Target") else ""
 
 
@@ -267,25 +276,34 @@ BINDINGS: dict[str, Callable] = {
 #: Service-linked roles a first deployment may make AWS create (iam:AWSServiceName).
 SERVICE_LINKED = {
     "aws_db_instance": "rds.amazonaws.com",
+    "aws_db_parameter_group": "rds.amazonaws.com",
+    "aws_db_subnet_group": "rds.amazonaws.com",
     "aws_ecs_service": "ecs.amazonaws.com",
     "aws_ecs_cluster": "ecs.amazonaws.com",
     "aws_lb": "elasticloadbalancing.amazonaws.com",
     "aws_appautoscaling_target": "ecs.application-autoscaling.amazonaws.com",
 }
 
-#: Actions pike lists for a type that this program's configuration never makes the provider call,
-#: and why. Each entry is checked against the recorded inputs (``_exclusions``).
-OPTION_ONLY = {
-    ("aws_db_instance", "iam:PassRole"): ("monitoringRoleArn", "only with an enhanced-monitoring or directory role"),
-    ("aws_ecs_service", "iam:PassRole"): ("iamRole", "only with a service role (awsvpc services use the "
-                                                     "service-linked role)"),
+#: The role each service-linked role service creates (IAM User Guide, "AWS services that work with IAM").
+SERVICE_LINKED_ROLES = {
+    "rds.amazonaws.com": "AWSServiceRoleForRDS",
+    "ecs.amazonaws.com": "AWSServiceRoleForECS",
+    "elasticloadbalancing.amazonaws.com": "AWSServiceRoleForElasticLoadBalancing",
+    "ecs.application-autoscaling.amazonaws.com": "AWSServiceRoleForApplicationAutoScaling_ECSService",
 }
+
+
+def service_linked_role_arn(account: str, service: str) -> str:
+    return f"arn:aws:iam::{account}:role/aws-service-role/{service}/{SERVICE_LINKED_ROLES[service]}"
 
 
 def _facts(terraform_type: str, r, ctx: Context) -> dict:
     facts: dict = {}
     if terraform_type == "aws_iam_role" and r.inputs.get("permissionsBoundary"):
         facts["iam:PermissionsBoundary"] = r.inputs["permissionsBoundary"]
+    if terraform_type == "aws_iam_role_policy" and ctx.role_boundaries.get(str(r.inputs["role"])):
+        # iam:PermissionsBoundary of PutRolePolicy is the boundary the role already carries
+        facts["iam:PermissionsBoundary"] = ctx.role_boundaries[str(r.inputs["role"])]
     if terraform_type == "aws_ecs_task_definition":
         facts["iam:PassedToService"] = "ecs-tasks.amazonaws.com"
     if terraform_type in SERVICE_LINKED:
@@ -297,23 +315,30 @@ def _facts(terraform_type: str, r, ctx: Context) -> dict:
 
 
 def _exclusions(terraform_type: str, r) -> dict[str, str]:
-    out = {}
-    for (kind, action), (attribute, reason) in OPTION_ONLY.items():
-        if kind == terraform_type and not r.inputs.get(attribute):
-            out[action] = f"{reason}; {attribute} is not set"
-    return out
+    from proof.ci_permissions.corrections import not_called
+
+    return not_called(terraform_type, r.inputs)
 
 
 def subject_of(r, ctx: Context) -> Subject:
     """The subject of one recorded provider resource."""
     terraform_type = RESOURCE_TYPES[r.type]
     arns, own = BINDINGS[terraform_type](r, ctx)
+    if terraform_type in SERVICE_LINKED and "iam:role" not in arns:
+        arns["iam:role"] = [service_linked_role_arn(ctx.account, SERVICE_LINKED[terraform_type])]
+    if terraform_type == "aws_db_instance" and ctx.vpc_arn:
+        arns["ec2:vpc"] = [ctx.vpc_arn]
+    if terraform_type == "aws_ecs_cluster_capacity_providers":
+        arns["ecs:capacity-provider"] = [_arn(ctx, "ecs", f"capacity-provider/{p}")
+                                         for p in r.inputs.get("capacityProviders") or []]
     tags = _effective_tags(ctx, r.inputs) if "tags" in _taggable_inputs(r) else None
     tag_map = {kind: tags for kind in arns}
     subject = Subject(terraform_type, r.name, own, arns, tag_map, request_tags=tags,
                       facts=_facts(terraform_type, r, ctx), attributes=_attributes(r.inputs),
                       excluded=_exclusions(terraform_type, r))
     _foreign(subject, r, ctx)
+    if "ec2:vpc" in arns and subject.own != "ec2:vpc":
+        subject.tags["ec2:vpc"] = ctx.vpc_tags
     return subject
 
 
@@ -327,11 +352,10 @@ _TAGGABLE_WITHOUT_INPUT = frozenset()
 
 def _foreign(subject: Subject, r, ctx: Context) -> None:
     """Resources a subject touches that this stack did not tag: AWS-managed, or the user's."""
-    for kind in ("rds:og", "iam:role", "secretsmanager:Secret", "rds:snapshot"):
+    for kind in ("rds:og", "iam:role", "secretsmanager:Secret", "rds:snapshot", "cloudwatch:alarm",
+                 "ecs:capacity-provider"):
         if kind in subject.arns and kind != subject.own:
             subject.tags[kind] = None
-    if subject.terraform_type in ("aws_security_group",) and ctx.existing_vpc:
-        subject.tags["ec2:vpc"] = None
 
 
 def vpc_subjects(component, ctx: Context) -> list[Subject]:
@@ -386,6 +410,10 @@ def vpc_subjects(component, ctx: Context) -> list[Subject]:
                     {"ec2:natgateway": [nat], "ec2:subnet": [subnet], "ec2:elastic-ip": [eip]}, tags,
                     request_tags=child_tags, attributes={"tags"} if child_tags else set()),
         ]
+    from proof.ci_permissions.corrections import not_called
+
+    for subject in out:
+        subject.excluded = not_called(subject.terraform_type, {})
     return out
 
 

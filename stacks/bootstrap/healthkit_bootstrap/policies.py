@@ -127,17 +127,34 @@ def github_trust_policy(provider_arn: str, subjects: Sequence[str]) -> dict:
 # --- preview role --------------------------------------------------------------------------------
 
 
+def django_key_secrets(scope: Scope) -> str:
+    """The Django key secrets the stacks create (``<prefix>-<stack>/django-secret-key``, plus the
+    6-character suffix Secrets Manager adds)."""
+    return scope.arn("secretsmanager", f"secret:{scope.prefix}-*/django-secret-key-??????")
+
+
 def preview_policy(scope: Scope, state: StateBackend | None) -> dict:
     """Inline policy of the preview role, next to the AWS managed ReadOnlyAccess.
 
     ReadOnlyAccess can read resource configuration everywhere (what `pulumi preview` and
     `--refresh` need), but also some data: this denies reading the application's data (queue
-    messages, secrets, log events) and objects of other buckets than the state's, and grants
+    messages, secret values, log events) and objects of other buckets than the state's, and grants
     reading the state and decrypting its secrets.
+
+    One secret value stays readable: the stacks' Django key. `pulumi preview --refresh` reads
+    every SecretVersion it manages back with GetSecretValue, and the Django key is one. The
+    preview role learns nothing new from it: the same value is in the stack's state, which this
+    role reads and decrypts anyway. The database password (RDS-managed, not in the state) stays
+    denied.
     """
-    data_reads = ["sqs:ReceiveMessage", "secretsmanager:GetSecretValue", "logs:GetLogEvents",
-                  "logs:FilterLogEvents", "logs:StartQuery", "logs:GetLogRecord"]
+    data_reads = ["sqs:ReceiveMessage", "logs:GetLogEvents", "logs:FilterLogEvents", "logs:StartQuery",
+                  "logs:GetLogRecord"]
     statements = [statement("DenyApplicationData", data_reads, "*", effect="Deny")]
+    deny_secrets = statement("DenySecretValuesNotInTheState", ["secretsmanager:GetSecretValue"], "*", effect="Deny")
+    del deny_secrets["Resource"]
+    deny_secrets["NotResource"] = [django_key_secrets(scope)]
+    statements += [deny_secrets, statement("RefreshDjangoKeyVersions", ["secretsmanager:GetSecretValue"],
+                                           [django_key_secrets(scope)])]
     objects = ["s3:GetObject", "s3:GetObjectVersion"]
     if state is None:
         statements.append(statement("DenyBucketObjects", objects, "*", effect="Deny"))
@@ -223,8 +240,9 @@ def deploy_containers_policy(scope: Scope) -> dict:
         # AWS supports no resource for these; a task definition grants nothing until a service of
         # the project's clusters runs it.
         statement("TaskDefinitionsUnscoped", [
-            "ecs:DeregisterTaskDefinition", "ecs:DescribeTaskDefinition", "ecs:ListClusters", "ecs:ListServices",
-            "ecs:ListTaskDefinitionFamilies", "ecs:ListTaskDefinitions",
+            "ecs:DeregisterTaskDefinition", "ecs:DescribeCapacityProviders", "ecs:DescribeTaskDefinition",
+            "ecs:DescribeTasks", "ecs:ListClusters", "ecs:ListServices", "ecs:ListTaskDefinitionFamilies",
+            "ecs:ListTaskDefinitions", "ecs:ListTasks",
         ], "*"),
         statement("Scaling", [
             "application-autoscaling:DeleteScalingPolicy", "application-autoscaling:DeleteScheduledAction",
@@ -261,6 +279,8 @@ def deploy_observability_policy(scope: Scope) -> dict:
         # prod log groups carry deletion protection (infra: deletion_protection_enabled)
         statement("LogGroupProtection", ["logs:PutLogGroupDeletionProtection"], log_groups(scope)),
         statement("LogReads", ["logs:DescribeLogGroups"], "*"),
+        # target tracking policies are read back with their metrics (pike: aws_appautoscaling_policy)
+        statement("MetricReads", ["cloudwatch:GetMetricData"], "*"),
         # Target tracking policies create alarms named TargetTracking-service/<cluster>/<service>-...
         statement("Alarms", [
             "cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms", "cloudwatch:DisableAlarmActions",
@@ -286,6 +306,7 @@ def deploy_observability_policy(scope: Scope) -> dict:
             "elasticloadbalancing:DeleteListener", "elasticloadbalancing:DeleteLoadBalancer",
             "elasticloadbalancing:DeleteRule", "elasticloadbalancing:DeleteTargetGroup",
             "elasticloadbalancing:DeregisterTargets", "elasticloadbalancing:ModifyListener",
+            "elasticloadbalancing:ModifyListenerAttributes",
             "elasticloadbalancing:ModifyLoadBalancerAttributes", "elasticloadbalancing:ModifyRule",
             "elasticloadbalancing:ModifyTargetGroup", "elasticloadbalancing:ModifyTargetGroupAttributes",
             "elasticloadbalancing:RegisterTargets", "elasticloadbalancing:RemoveListenerCertificates",
@@ -293,6 +314,7 @@ def deploy_observability_policy(scope: Scope) -> dict:
             "elasticloadbalancing:SetSecurityGroups", "elasticloadbalancing:SetSubnets",
         ], elb, scope.tag_condition),
         statement("LoadBalancerReads", [
+            "elasticloadbalancing:DescribeCapacityReservation", "elasticloadbalancing:DescribeListenerAttributes",
             "elasticloadbalancing:DescribeListenerCertificates", "elasticloadbalancing:DescribeListeners",
             "elasticloadbalancing:DescribeLoadBalancerAttributes", "elasticloadbalancing:DescribeLoadBalancers",
             "elasticloadbalancing:DescribeRules", "elasticloadbalancing:DescribeSSLPolicies",
@@ -334,7 +356,13 @@ def deploy_data_policy(scope: Scope) -> dict:
             "rds:ModifyDBInstance", "rds:ModifyDBParameterGroup", "rds:ModifyDBSubnetGroup", "rds:RebootDBInstance",
             "rds:RemoveTagsFromResource", "rds:ResetDBParameterGroup",
         ], [scope.arn("rds", f"{kind}:{p}-*") for kind in ("db", "pg", "subgrp", "snapshot")]),
-        statement("DatabaseReads", ["rds:DescribeDBEngineVersions", "rds:DescribeOrderableDBInstanceOptions"], "*"),
+        # No option group is named, so RDS uses the engine's default one (og:default:postgres-16) and
+        # authorizes CreateDBInstance/ModifyDBInstance against it too; AWS owns it, nothing changes it.
+        statement("DefaultOptionGroups", ["rds:CreateDBInstance", "rds:ModifyDBInstance"],
+                  [scope.arn("rds", "og:default:*")]),
+        statement("DatabaseReads", ["rds:DescribeDBClusters", "rds:DescribeDBEngineVersions",
+                                    "rds:DescribeDBInstanceAutomatedBackups", "rds:DescribeOrderableDBInstanceOptions"],
+                  "*"),
         statement("CreateTaggedKeys", ["kms:CreateKey"], "*", scope.request_tag_condition),
         statement("ManageTaggedKeys", [
             "kms:CancelKeyDeletion", "kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:DisableKey", "kms:DisableKeyRotation", "kms:EnableKey", "kms:EnableKeyRotation",
@@ -355,6 +383,8 @@ EC2_CREATE_ACTIONS = (
     "ec2:AllocateAddress", "ec2:CreateInternetGateway", "ec2:CreateNatGateway", "ec2:CreateRouteTable",
     "ec2:CreateSecurityGroup", "ec2:CreateSubnet", "ec2:CreateVpc", "ec2:CreateVpcEndpoint",
 )
+# Security group rules created with tags (aws.vpc.SecurityGroup*Rule) are tagged by these calls.
+EC2_RULE_ACTIONS = ("ec2:AuthorizeSecurityGroupEgress", "ec2:AuthorizeSecurityGroupIngress")
 EC2_READ_ACTIONS = (
     "ec2:DescribeAccountAttributes", "ec2:DescribeAddresses", "ec2:DescribeAddressesAttribute",
     "ec2:DescribeAvailabilityZones", "ec2:DescribeInternetGateways", "ec2:DescribeManagedPrefixLists",
@@ -383,7 +413,7 @@ def deploy_network_policy(scope: Scope) -> dict:
         statement("VpcAttributeReads", ["ec2:DescribeVpcAttribute"], [scope.arn("ec2", "vpc/*")]),
         statement("CreateTagged", EC2_CREATE_ACTIONS, everything, scope.request_tag_condition),
         statement("TagOnCreate", ["ec2:CreateTags"], everything,
-                  {"StringEquals": {"ec2:CreateAction": [a.split(":")[1] for a in EC2_CREATE_ACTIONS]}}),
+                  {"StringEquals": {"ec2:CreateAction": [a.split(":")[1] for a in EC2_CREATE_ACTIONS + EC2_RULE_ACTIONS]}}),
         # Security group rules created with tags (aws.vpc.SecurityGroupIngressRule) are authorized
         # as a second resource of the call; the group itself is covered by ManageTagged.
         statement("TaggedRules", ["ec2:AuthorizeSecurityGroupEgress", "ec2:AuthorizeSecurityGroupIngress"],
@@ -418,6 +448,9 @@ def deploy_iam_policy(scope: Scope, boundary_arn: str | None) -> dict:
             "iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListEntitiesForPolicy", "iam:ListPolicyTags",
             "iam:ListPolicyVersions", "iam:SetDefaultPolicyVersion", "iam:TagPolicy", "iam:UntagPolicy",
         ], [scope.iam(f"policy/{scope.prefix}-*")]),
+        # RDS reads its service-linked role when it creates an instance (pike: aws_db_instance).
+        statement("RoleReads", ["iam:GetRole"], [scope.iam("role/aws-service-role/*")]),
+        statement("RoleLists", ["iam:ListRoles"], "*"),
         statement("PassProjectRolesToEcsTasks", ["iam:PassRole"], [scope.project_roles],
                   {"StringEquals": {"iam:PassedToService": ECS_TASKS_SERVICE}}),
         statement("ServiceLinkedRoles", ["iam:CreateServiceLinkedRole"], [scope.iam("role/aws-service-role/*")],
