@@ -2,7 +2,7 @@
 
 Each container runs its ``command`` unchanged (the image's PATH puts the virtualenv's
 ``python``, ``gunicorn`` and ``celery`` first) in ``app/`` (the image's WORKDIR), with the
-environment built by :mod:`stacks.rehearsal.environment`. Containers start in ``dependsOn``
+environment built by :mod:`rehearsal.environment`. Containers start in ``dependsOn``
 order (``START``, ``COMPLETE``, ``SUCCESS``, ``HEALTHY``), so the api task's ``migrate`` runs to
 completion before ``api`` starts. A container is ready when its ``healthCheck`` command passes
 (the worker: ``python -m backend.health worker``), or when its port answers the load balancer's
@@ -19,9 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stacks.rehearsal.environment import Override
-from stacks.rehearsal.steps import StepFailed, readable, tail
-from tests.support.processes import APP_DIR, ManagedProcess
+from rehearsal.environment import Override
+from rehearsal.steps import StepFailed, readable, tail
+from localservices.processes import APP_DIR, ManagedProcess
 
 #: Lines that name what went wrong, newest first wins (tracebacks end with the exception).
 _ERROR_LINE = re.compile(

@@ -1,6 +1,6 @@
 """The AWS emulator: moto's server on 127.0.0.1, with an audit trail of every signed call.
 
-``python -m stacks.rehearsal.emulator --port P --audit FILE`` serves moto (what ``moto_server``
+``python -m rehearsal.emulator --port P --audit FILE`` serves moto (what ``moto_server``
 serves) wrapped in a WSGI middleware that appends one JSON line per signed AWS request to FILE:
 who (access key id), what (service and action), on what (the SQS queue, secret or log group
 named in the request), and the answer (HTTP status, and the error code and message when it
@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs
 
-from stacks.rehearsal.audit import AuditRecord, read_audit
+from rehearsal.audit import AuditRecord, read_audit
 
-#: moto's default account; ``stacks.mockrun`` records ARNs in the same account.
+#: moto's default account; ``proof.mockrun`` records ARNs in the same account.
 MOTO_ACCOUNT_ID = "123456789012"
 
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d+/([^/]+)/([^/]+)/")
@@ -123,7 +123,7 @@ class AuditMiddleware:
 
 def serve(argv: list[str] | None = None) -> None:
     """The child process: moto's server app behind :class:`AuditMiddleware`."""
-    parser = argparse.ArgumentParser(prog="python -m stacks.rehearsal.emulator")
+    parser = argparse.ArgumentParser(prog="python -m rehearsal.emulator")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--audit", type=Path, required=True)
     args = parser.parse_args(argv)
@@ -182,7 +182,7 @@ class Emulator:
     @classmethod
     def start(cls, *, state_dir: Path, region: str, timeout: float = 30.0, attempts: int = 3) -> Emulator:
         """Start the server on a free port (another one if that port was taken meanwhile)."""
-        from tests.support.processes import ProcessExited
+        from localservices.processes import ProcessExited
 
         for attempt in range(attempts):
             try:
@@ -196,16 +196,16 @@ class Emulator:
     def _start_once(cls, *, state_dir: Path, region: str, timeout: float) -> Emulator:
         import requests
 
-        from stacks.mockrun import REPO_ROOT
-        from tests.support.ports import free_port
-        from tests.support.processes import ManagedProcess
-        from tests.support.waiting import wait_until
+        from proof.mockrun import REPO_ROOT
+        from localservices.ports import free_port
+        from localservices.processes import ManagedProcess
+        from localservices.waiting import wait_until
 
         port = free_port()
         audit_path = state_dir / "emulator-audit.jsonl"
         audit_path.touch()
         process = ManagedProcess.start(
-            [sys.executable, "-m", "stacks.rehearsal.emulator", "--port", str(port), "--audit", str(audit_path)],
+            [sys.executable, "-m", "rehearsal.emulator", "--port", str(port), "--audit", str(audit_path)],
             name="emulator", log_dir=state_dir / "logs", cwd=REPO_ROOT,
             env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONUNBUFFERED": "1"},
         )

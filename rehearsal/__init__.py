@@ -1,4 +1,4 @@
-"""The local rehearsal of a stack: ``python -m stacks.rehearse --stack dev`` (docs/rehearsal.md).
+"""The local rehearsal of a stack: ``python -m rehearsal --stack dev`` (docs/rehearsal.md).
 
 Runs the stack program under Pulumi's mock runtime, creates what it records in moto (with IAM
 enforced), runs the api and worker task definitions as local processes with their own task
@@ -18,7 +18,7 @@ and reports. One concern per module:
 - ``mutations``: fault injection helpers for tests; ``steps``: named steps and their failures.
 
 Importing this package is cheap: :func:`rehearse` is loaded on first use (the emulator's child
-process imports ``stacks.rehearsal.emulator`` without Pulumi).
+process imports ``rehearsal.emulator`` without Pulumi).
 """
 
 from __future__ import annotations
@@ -30,15 +30,15 @@ __all__ = ["RehearsalFailed", "SyncPlan", "rehearse"]
 
 def __getattr__(name: str) -> Any:
     if name == "rehearse":
-        from stacks.rehearsal.run import rehearse
+        from rehearsal.run import rehearse
 
         return rehearse
     if name == "RehearsalFailed":
-        from stacks.rehearsal.steps import RehearsalFailed
+        from rehearsal.steps import RehearsalFailed
 
         return RehearsalFailed
     if name == "SyncPlan":
-        from stacks.rehearsal.sync import SyncPlan
+        from rehearsal.sync import SyncPlan
 
         return SyncPlan
     raise AttributeError(name)

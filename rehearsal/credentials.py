@@ -3,7 +3,7 @@
 The rehearsal creates everything with moto's enforcement off, then creates one IAM user with an
 inline ``*`` policy (the local stand-in for whoever runs ``pulumi up``) and switches enforcement
 on. Each task then gets credentials of its own role through ``sts:AssumeRole`` made by that user,
-which the adapted trust policies allow (:mod:`stacks.rehearsal.trust`), as ECS would hand a task
+which the adapted trust policies allow (:mod:`rehearsal.trust`), as ECS would hand a task
 its task role.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from stacks.rehearsal.emulator import Credentials, Emulator
+from rehearsal.emulator import Credentials, Emulator
 
 LOCAL_USER = "rehearsal"
 

@@ -2,7 +2,7 @@
 
 import requests
 
-from tests.support.waiting import wait_until
+from localservices.waiting import wait_until
 
 FINAL_STATUSES = frozenset({"completed", "completed_with_errors", "failed"})
 

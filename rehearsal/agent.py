@@ -17,8 +17,8 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-from stacks.rehearsal.emulator import Credentials, Emulator
-from stacks.rehearsal.steps import StepFailed
+from rehearsal.emulator import Credentials, Emulator
+from rehearsal.steps import StepFailed
 
 #: CloudWatch Logs PutLogEvents limits: events per call, and bytes (each event counts 26 more).
 _MAX_EVENTS, _MAX_BYTES = 10_000, 1_000_000

@@ -1,6 +1,6 @@
 """The rehearsal, step by step (docs/rehearsal.md): :func:`rehearse`.
 
-1. mock run: the stack program under Pulumi's mock runtime (``stacks.mockrun.run_stack``), then
+1. mock run: the stack program under Pulumi's mock runtime (``proof.mockrun.run_stack``), then
    the caller's ``mutate`` (fault injection for tests);
 2. emulator and database: moto (with an audit trail) and a PostgreSQL, both on 127.0.0.1;
 3. deploy: every resource the emulator supports, from the recorded inputs (``deploy.py``);
@@ -15,7 +15,7 @@
    shipped to the log group as the awslogs driver would, EMF lines counted, alarm states.
 
 The first step that fails stops everything with ``step '<name>' failed: <cause>``
-(:class:`~stacks.rehearsal.steps.RehearsalFailed`); everything started is stopped on the way
+(:class:`~rehearsal.steps.RehearsalFailed`); everything started is stopped on the way
 out, on success, failure or Ctrl-C.
 """
 
@@ -34,15 +34,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from stacks.mockrun import ACCOUNT_ID, StackRun, run_stack
-from stacks.rehearsal import observe
-from stacks.rehearsal.agent import ExecutionRole, SecretReference, task_id
-from stacks.rehearsal.arns import ArnMap
-from stacks.rehearsal.audit import calls_by_principal, denials
-from stacks.rehearsal.credentials import local_user_create, role_session
-from stacks.rehearsal.database import LocalDatabase
-from stacks.rehearsal.deploy import DeployContext, deploy
-from stacks.rehearsal.diagnose import (
+from proof.mockrun import ACCOUNT_ID, StackRun, run_stack
+from rehearsal import observe
+from rehearsal.agent import ExecutionRole, SecretReference, task_id
+from rehearsal.arns import ArnMap
+from rehearsal.audit import calls_by_principal, denials
+from rehearsal.credentials import local_user_create, role_session
+from rehearsal.database import LocalDatabase
+from rehearsal.deploy import DeployContext, deploy
+from rehearsal.diagnose import (
     QUEUE_VARIABLE,
     EnvironmentDifferences,
     denial_failure,
@@ -50,15 +50,15 @@ from stacks.rehearsal.diagnose import (
     parity_failure,
     stall_failure,
 )
-from stacks.rehearsal.emulator import MOTO_ACCOUNT_ID, Credentials, Emulator
-from stacks.rehearsal.environment import local_overrides, plain_environment, process_environment
-from stacks.rehearsal.probes import run_probes
-from stacks.rehearsal.report import Report
-from stacks.rehearsal.steps import RehearsalFailed, StepFailed, Steps, tail
-from stacks.rehearsal.sync import SyncPlan, alb_client, synthetic_sync
-from stacks.rehearsal.tasks import LocalContainer, LocalTask
-from tests.support.ports import free_port
-from tests.support.processes import APP_DIR
+from rehearsal.emulator import MOTO_ACCOUNT_ID, Credentials, Emulator
+from rehearsal.environment import local_overrides, plain_environment, process_environment
+from rehearsal.probes import run_probes
+from rehearsal.report import Report
+from rehearsal.steps import RehearsalFailed, StepFailed, Steps, tail
+from rehearsal.sync import SyncPlan, alb_client, synthetic_sync
+from rehearsal.tasks import LocalContainer, LocalTask
+from localservices.ports import free_port
+from localservices.processes import APP_DIR
 
 #: The two services, as the stack program names them (task definition families end with these).
 API, WORKER = "api", "worker"
@@ -364,7 +364,7 @@ def rehearse(
     ``config``: stack settings on top of the stack file (bare keys are this project's, as for
     ``pulumi config set``). ``mutate``: called with the recorded :class:`StackRun` before anything
     is deployed; change its resources' inputs in place (or return a new run) to inject a fault
-    (see :mod:`stacks.rehearsal.mutations`). ``plan``: the synthetic sync's size and patience.
+    (see :mod:`rehearsal.mutations`). ``plan``: the synthetic sync's size and patience.
     ``state_dir``: where logs and state go (default: a temporary directory, removed after a
     success and kept after a failure). ``start_timeout``: seconds each task may take to start.
     """
@@ -424,7 +424,7 @@ def rehearse(
                 report.steps = steps.timings
                 failed = False
                 if serve:
-                    from stacks.rehearsal.report import render
+                    from rehearsal.report import render
 
                     report.serving = True
                     say("\n" + render(report))

@@ -1,7 +1,7 @@
 """What each pulumi_aws resource would send to AWS, and whether AWS would accept it.
 
 :func:`requests_for` maps a resource's inputs (engine property names, as recorded by
-``stacks.mockrun``) to the AWS API calls the provider makes to create it (e.g. an
+``proof.mockrun``) to the AWS API calls the provider makes to create it (e.g. an
 ``aws:sqs/queue:Queue`` becomes sqs ``CreateQueue`` with its ``Attributes``).
 :func:`validate_request` checks a request against botocore's service model for that operation:
 botocore's own ``ParamValidator`` (types, required and unknown members) plus what it leaves out

@@ -17,7 +17,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.support.ports import free_port
+from localservices.ports import free_port
 
 SUPERUSER = "healthkit"
 PASSWORD = "healthkit-test-password"

@@ -1,16 +1,16 @@
 """Creating the recorded resources in the emulator: a translation per resource type token.
 
-Each translation takes one :class:`~stacks.mockrun.RecordedResource` (its inputs as the engine
+Each translation takes one :class:`~proof.mockrun.RecordedResource` (its inputs as the engine
 would send them) and makes the AWS calls that create it in moto, starting from
-:func:`infra.aws_requests.requests_for` (the same input-to-API mapping the infra tests validate
+:func:`proof.aws_requests.requests_for` (the same input-to-API mapping the infra tests validate
 against botocore's models) and changing only what the emulator needs:
 
 - physical names are the mock's (so most ARNs the program wired between resources are already
   the emulator's); ARNs that differ (secrets get a random suffix) are recorded in an
-  :class:`~stacks.rehearsal.arns.ArnMap` and rewritten in every later input;
+  :class:`~rehearsal.arns.ArnMap` and rewritten in every later input;
 - the queue's ``RedrivePolicy`` names the dead-letter queue by the ARN moto gave it;
 - role trust policies trust the rehearsal's IAM user instead of the ECS service
-  (:mod:`stacks.rehearsal.trust`);
+  (:mod:`rehearsal.trust`);
 - secret values are generated locally; the RDS instance's managed master-user secret (which RDS,
   not the program, would create) is created with the local PostgreSQL's credentials.
 
@@ -28,12 +28,12 @@ from dataclasses import dataclass, field
 
 from botocore import xform_name
 
-from infra.aws_requests import ApiRequest, requests_for
-from stacks.mockrun import RecordedResource, StackRun
-from stacks.rehearsal.arns import ArnMap
-from stacks.rehearsal.database import LocalDatabase
-from stacks.rehearsal.emulator import Emulator
-from stacks.rehearsal.trust import TrustAdaptation, adapt_trust_policy
+from proof.aws_requests import ApiRequest, requests_for
+from proof.mockrun import RecordedResource, StackRun
+from rehearsal.arns import ArnMap
+from rehearsal.database import LocalDatabase
+from rehearsal.emulator import Emulator
+from rehearsal.trust import TrustAdaptation, adapt_trust_policy
 
 #: Resource types the emulator does not create, and why.
 NOT_EMULATED: dict[str, str] = {
@@ -345,7 +345,7 @@ def deploy(ctx: DeployContext) -> list[Outcome]:
             continue
         translation = TRANSLATIONS.get(resource.type)
         if translation is None:
-            reason = NOT_EMULATED.get(resource.type, "no translation for this type in stacks/rehearsal/deploy.py")
+            reason = NOT_EMULATED.get(resource.type, "no translation for this type in rehearsal/deploy.py")
             outcomes.append(Outcome(resource.type, name, "not emulated", reason=reason))
             continue
         try:

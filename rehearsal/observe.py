@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from stacks.rehearsal.emulator import Emulator
+from rehearsal.emulator import Emulator
 
 #: Every CloudWatch embedded-metric-format record carries this key.
 EMF_MARKER = '"_aws"'

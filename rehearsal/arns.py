@@ -1,6 +1,6 @@
 """Rewriting the mock run's ARNs to the emulator's.
 
-``stacks.mockrun`` answers with ARNs in account ``123456789012`` and the stack's region, the
+``proof.mockrun`` answers with ARNs in account ``123456789012`` and the stack's region, the
 same account moto uses by default, and the rehearsal creates every resource under the physical
 name the mock gave it; so most ARNs are already the emulator's. Some are not: Secrets Manager
 appends its own random suffix to a secret's ARN. :class:`ArnMap` records each such pair when the

@@ -20,9 +20,9 @@ from urllib.parse import parse_qs
 import boto3
 import requests
 
-from tests.support.ports import free_port
-from tests.support.processes import ManagedProcess
-from tests.support.waiting import wait_until
+from localservices.ports import free_port
+from localservices.processes import ManagedProcess
+from localservices.waiting import wait_until
 
 REGION = "us-east-1"
 #: dummy credentials: moto accepts any (and checks IAM only after /moto-api/reset-auth)

@@ -59,7 +59,7 @@ def task_message_body(
         "parent_id": None,
         "argsrepr": repr(args),
         "kwargsrepr": repr(kwargs or {}),
-        "origin": "tests.support.celery_messages",
+        "origin": "localservices.celery_messages",
         "ignore_result": True,
     }
     envelope = {

@@ -1,7 +1,7 @@
 """Fault injection: edits of a recorded stack before the rehearsal deploys it.
 
 For tests (``rehearse(stack, mutate=...)``), each helper returns a function that changes one
-thing in the :class:`~stacks.mockrun.StackRun` in place, the way a bug in the program would:
+thing in the :class:`~proof.mockrun.StackRun` in place, the way a bug in the program would:
 
     rehearse("dev", mutate=container_variable_remove("worker", "DB_NAME"))
     rehearse("dev", mutate=task_role_action_remove("api", "sqs:SendMessage"))
@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from stacks.mockrun import RecordedResource, StackRun
+from proof.mockrun import RecordedResource, StackRun
 
 Mutation = Callable[[StackRun], None]
 

@@ -15,8 +15,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from stacks.rehearsal.database import VERIFYING_SSL_MODES, LocalDatabase
-from stacks.rehearsal.emulator import Credentials
+from rehearsal.database import VERIFYING_SSL_MODES, LocalDatabase
+from rehearsal.emulator import Credentials
 
 #: What the image's Dockerfile sets (ENV) besides PATH; not overrides.
 IMAGE_ENVIRONMENT = {"PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1"}

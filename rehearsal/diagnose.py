@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from stacks.rehearsal.audit import AuditRecord, denial_sentence
-from stacks.rehearsal.steps import StepFailed, tail
-from stacks.rehearsal.tasks import LocalContainer, error_line
+from rehearsal.audit import AuditRecord, denial_sentence
+from rehearsal.steps import StepFailed, tail
+from rehearsal.tasks import LocalContainer, error_line
 
 QUEUE_VARIABLE = "CELERY_APPLE_HEALTH_QUEUE_URL"
 

@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.support.postgres import PostgresServer
+from localservices.postgres import PostgresServer
 
 #: libpq modes that check the server certificate against a CA the rehearsal does not have.
 VERIFYING_SSL_MODES = frozenset({"verify-ca", "verify-full"})

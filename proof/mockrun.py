@@ -1,6 +1,6 @@
 """Run the stack program under Pulumi's mock runtime and record what it would send to AWS.
 
-    from stacks.mockrun import run_stack
+    from proof.mockrun import run_stack
     run = run_stack("dev")                       # Pulumi.yaml defaults + Pulumi.dev.yaml
     run = run_stack("prod", {"certificateArn": "arn:aws:acm:..."})   # plus overrides
     run.outputs["queueUrl"]; run.of_type("aws:sqs/queue:Queue"); run.one("aws:ecs/cluster:Cluster")

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
 
-from stacks.rehearsal.audit import DENIED_CODES
-from stacks.rehearsal.emulator import Credentials, Emulator
-from stacks.rehearsal.steps import StepFailed
+from rehearsal.audit import DENIED_CODES
+from rehearsal.emulator import Credentials, Emulator
+from rehearsal.steps import StepFailed
 
 _BOGUS_RECEIPT = "rehearsal-probe-receipt-handle"
 

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import requests
 
-from tests.support.ports import free_port
-from tests.support.waiting import wait_until
+from localservices.ports import free_port
+from localservices.waiting import wait_until
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 APP_DIR = REPO_ROOT / "app"
 QUEUE_NAME = "apple-health-imports"
 

@@ -1,4 +1,4 @@
-"""The emulator's audit trail: one record per signed AWS call (see :mod:`stacks.rehearsal.emulator`).
+"""The emulator's audit trail: one record per signed AWS call (see :mod:`rehearsal.emulator`).
 
 The rehearsal reads it to name refused calls at once (:func:`denials`, :func:`denial_sentence`)
 and to show which actions each task role really used (:func:`calls_by_principal`), which is the

@@ -1,13 +1,13 @@
-"""``python -m stacks.rehearse --stack dev``: rehearse a stack on this machine (docs/rehearsal.md).
+"""``python -m rehearsal --stack dev``: rehearse a stack on this machine (docs/rehearsal.md).
 
 No AWS account, Docker or Pulumi CLI: the stack program runs under Pulumi's mock runtime, what it
 records is created in moto (IAM enforced), the api and worker task definitions run as local
 processes against a local PostgreSQL, and a synthetic HealthKit sync goes through them. Exits 0
 with a report, or 1 with ``step '<name>' failed: <cause>`` and the relevant log tail.
 
-    python -m stacks.rehearse --stack dev
-    python -m stacks.rehearse --stack prod --config workerConcurrency=4
-    python -m stacks.rehearse --stack dev --serve        # keep it running until Ctrl-C
+    python -m rehearsal --stack dev
+    python -m rehearsal --stack prod --config workerConcurrency=4
+    python -m rehearsal --stack dev --serve        # keep it running until Ctrl-C
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import signal
 import sys
 from pathlib import Path
 
-from stacks.mockrun import REPO_ROOT
+from proof.mockrun import REPO_ROOT
 
 #: Logs and state of the last rehearsal of each stack (git-ignored).
 STATE_ROOT = REPO_ROOT / ".rehearsal"
@@ -34,7 +34,7 @@ def _config_value(text: str):
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m stacks.rehearse", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m rehearsal", description=__doc__.split("\n\n")[0])
     parser.add_argument("--stack", default="dev", help="stack to rehearse (Pulumi.<stack>.yaml); default dev")
     parser.add_argument("--config", action="append", default=[], metavar="KEY=VALUE",
                         help="a stack setting on top of the stack file (repeatable), e.g. workerConcurrency=4")
@@ -57,10 +57,10 @@ def _interrupt(_signum, _frame):
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    from stacks.rehearsal.report import render
-    from stacks.rehearsal.run import rehearse
-    from stacks.rehearsal.steps import RehearsalFailed
-    from stacks.rehearsal.sync import SyncPlan
+    from rehearsal.report import render
+    from rehearsal.run import rehearse
+    from rehearsal.steps import RehearsalFailed
+    from rehearsal.sync import SyncPlan
 
     config = {key: _config_value(value) for key, value in (item.split("=", 1) for item in args.config)}
     state_dir = args.state_dir or STATE_ROOT / args.stack
@@ -83,7 +83,3 @@ def main(argv: list[str] | None = None) -> int:
     if not args.serve:  # --serve printed it before serving
         print("\n" + render(report), flush=True)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -17,9 +17,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from stacks.rehearsal.steps import StepFailed
-from tests.support.api import FINAL_STATUSES, ApiClient
-from tests.support.samples import heart_rate_samples
+from rehearsal.steps import StepFailed
+from localservices.api import FINAL_STATUSES, ApiClient
+from localservices.samples import heart_rate_samples
 
 #: The app's HEALTHKIT_IMPORT_MAX_SAMPLES default (samples per request).
 DEFAULT_REQUEST_SIZE = 5000

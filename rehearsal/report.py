@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from stacks.rehearsal.deploy import Outcome
-from stacks.rehearsal.environment import Override
-from stacks.rehearsal.probes import ProbeResult
-from stacks.rehearsal.steps import StepTiming
-from stacks.rehearsal.sync import BatchAudit
+from rehearsal.deploy import Outcome
+from rehearsal.environment import Override
+from rehearsal.probes import ProbeResult
+from rehearsal.steps import StepTiming
+from rehearsal.sync import BatchAudit
 
 
 @dataclass
