@@ -82,7 +82,7 @@ def evaluate(requests: Sequence[Request], policy_set: PolicySet) -> list[Decisio
         "policies": {"set": {"identity": list(policy_set.identity), "boundary": list(policy_set.boundary) or None}},
         "requests": [{"id": i, "policies": "set", "principal": policy_set.principal, "action": r.action,
                       "resource": r.resource, "account": policy_set.account, "context": r.context,
-                      "validate": r.validate}
+                      "validate": r.validate, "resourcePolicy": r.resource_policy}
                      for i, r in enumerate(requests)],
     }
     answer = subprocess.run([node, "simulate.mjs"], cwd=EVALUATOR_DIR, input=json.dumps(payload),

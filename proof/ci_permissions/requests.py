@@ -43,6 +43,8 @@ class Request:
     """Where the action comes from: ``apply``, ``attribute tags``, ``tag on create``..."""
     validate: bool = True
     """False: the IAM dataset lacks the resource type (ELBv2 actions named like ELB v1's)."""
+    resource_policy: dict | None = None
+    """The resource's own policy, when AWS evaluates one (a KMS key policy)."""
 
 
 @dataclass
@@ -120,7 +122,8 @@ def plan_requests(subject: Subject, *, reads_only: bool = False) -> Plan:
                                  "those types is bound for this resource")
             continue
         for kind, arn in targets or [("", "*")]:
-            plan.requests.append(Request(label, a.name, arn, _context(subject, a, kind, creating), reason))
+            plan.requests.append(Request(label, a.name, arn, _context(subject, a, kind, creating), reason,
+                                         resource_policy=subject.resource_policies.get(arn)))
         if creating and subject.request_tags and a.name.split(":")[0] in TAG_ON_CREATE and not reads_only:
             tag_action = iam_data.action(TAG_ON_CREATE[a.name.split(":")[0]])
             context = _context(subject, tag_action, subject.own, True)

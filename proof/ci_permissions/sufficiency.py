@@ -17,17 +17,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from proof.ci_permissions import iam_data
 from proof.ci_permissions.evaluate import Decision, PolicySet, evaluate
 from proof.ci_permissions.requests import Plan, Request, plan_requests
-from proof.ci_permissions.subjects import (
-    Context,
-    Subject,
-    data_source_subjects,
-    image_subjects,
-    not_aws,
-    subject_of,
-    vpc_subjects,
-)
+from proof.ci_permissions.components import data_source_subjects, image_subjects, vpc_subjects
+from proof.ci_permissions.subjects import Context, Subject, not_aws, subject_of
 from proof.ci_permissions.terraform import RESOURCE_TYPES
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -63,7 +57,7 @@ VARIANTS: tuple[tuple[str, str, dict], ...] = (
 
 def bootstrap_path() -> Path:
     """The bootstrap project's folder (its package is imported from there, as Pulumi runs it)."""
-    for candidate in (REPO_ROOT / "bootstrap", REPO_ROOT / "stacks" / "bootstrap"):
+    for candidate in (REPO_ROOT / "bootstrap",):
         if (candidate / "healthkit_bootstrap").is_dir():
             if str(candidate) not in sys.path:
                 sys.path.insert(0, str(candidate))
@@ -204,38 +198,80 @@ def _plans(subjects: Iterable[Subject], *, reads_only: bool) -> Plan:
 def _unique(requests: Sequence[Request]) -> list[Request]:
     seen, out = set(), []
     for r in requests:
-        key = (r.action, r.resource, json.dumps(r.context, sort_keys=True))
+        key = (r.action, r.resource, json.dumps(r.context, sort_keys=True), r.validate)
         if key not in seen:
             seen.add(key)
             out.append(r)
     return out
 
 
-def check_run(run, label: str, roles: Sequence[tuple[PolicySet, bool]], report: Report) -> None:
-    """Evaluate one run's requests for each (policy set, reads only) into ``report``."""
-    found = subjects_of(run)
-    report.problems += [f"{label}: no Terraform type mapped for {t}" for t in found.unmapped]
-    report.pulumi_types |= {r.type for r in run.resources if r.custom or r.remote}
-    report.terraform_types |= {s.terraform_type for s in found.subjects}
-    for policy_set, reads_only in roles:
-        plan = _plans(found.subjects, reads_only=reads_only)
-        report.problems += [f"{label}: {p}" for p in plan.problems]
-        for decision in evaluate(_unique(plan.requests), policy_set):
-            report.decisions.append(Decision(
-                Request(f"{label}: {decision.request.subject}", decision.request.action, decision.request.resource,
-                        decision.request.context, decision.request.reason),
-                decision.policy_set, decision.result, decision.errors))
+def _labelled(request: Request, label: str) -> Request:
+    return Request(f"{label}: {request.subject}", request.action, request.resource, request.context,
+                   request.reason, request.validate, request.resource_policy)
 
 
-def stack_sufficiency(variants: Sequence[tuple[str, str, dict]] = VARIANTS, *, deploy: PolicySet | None = None,
-                      preview: PolicySet | None = None) -> Report:
-    """Both CI roles against every variant's mock run."""
-    from stacks.mockrun import run_stack
-
+def check_runs(runs: Sequence[tuple[str, object]], roles: Sequence[tuple[PolicySet, bool]]) -> Report:
+    """Evaluate every labelled run's requests for each (policy set, reads only): one evaluator
+    process per policy set."""
     report = Report()
-    deploy = deploy or deploy_role()
-    preview = preview or preview_role()
-    for label, stack, overrides in variants:
-        run = run_stack(stack, overrides)
-        check_run(run, label, [(deploy, False), (preview, True)], report)
+    batches: dict[str, list[Request]] = {policy_set.name: [] for policy_set, _ in roles}
+    for label, run in runs:
+        found = subjects_of(run)
+        report.problems += [f"{label}: no Terraform type mapped for {t}" for t in found.unmapped]
+        report.pulumi_types |= {r.type for r in run.resources if r.custom or r.remote}
+        report.terraform_types |= {s.terraform_type for s in found.subjects}
+        for policy_set, reads_only in roles:
+            plan = _plans(found.subjects, reads_only=reads_only)
+            report.problems += [f"{label}: {p}" for p in plan.problems]
+            batches[policy_set.name] += [_labelled(r, label) for r in _unique(plan.requests)]
+    for policy_set, _ in roles:
+        report.decisions += evaluate(batches[policy_set.name], policy_set)
     return report
+
+
+def stack_runs(variants: Sequence[tuple[str, str, dict]] = VARIANTS) -> list[tuple[str, object]]:
+    """(label, mock run) of each variant."""
+    from proof.mockrun import run_stack
+
+    return [(label, run_stack(stack, overrides)) for label, stack, overrides in variants]
+
+
+def stack_sufficiency(runs: Sequence[tuple[str, object]] | None = None, *, deploy: PolicySet | None = None,
+                      preview: PolicySet | None = None) -> Report:
+    """Both CI roles against every variant's mock run (``runs``: default every variant)."""
+    return check_runs(runs if runs is not None else stack_runs(),
+                      [(deploy or deploy_role(), False), (preview or preview_role(), True)])
+
+
+def bootstrap_run(**settings):
+    """The bootstrap program under the recording mocks (its own resources, once per account)."""
+    from proof.mockrun import run_program
+
+    bootstrap_path()
+    from healthkit_bootstrap.resources import bootstrap
+    from healthkit_bootstrap.settings import BootstrapSettings
+
+    return run_program(lambda: bootstrap(BootstrapSettings(github_repository=REPOSITORY, **settings)),
+                       stack="account", region="us-east-1")
+
+
+#: The bootstrap's resources the deploy role must never change: CI's own access and the state
+#: bucket's configuration.
+CI_OWN_TYPES = frozenset({
+    "aws_iam_role", "aws_iam_policy", "aws_iam_role_policy", "aws_iam_role_policy_attachment",
+    "aws_iam_openid_connect_provider", "aws_s3_bucket_policy", "aws_s3_bucket_public_access_block",
+    "aws_s3_bucket_versioning", "aws_s3_bucket_server_side_encryption_configuration",
+})
+
+
+def bootstrap_sufficiency(run=None) -> tuple[Report, Report]:
+    """(an administrator against everything the bootstrap calls, the deploy role against every
+    change to CI's own access and the state bucket's configuration)."""
+    run = run or bootstrap_run()
+    admin = check_runs([("bootstrap", run)], [(administrator(), False)])
+    found = subjects_of(run)
+    changes = [r for s in found.subjects if s.terraform_type in CI_OWN_TYPES
+               for r in plan_requests(s).requests if not iam_data.action(r.action).reads]
+    deploy = Report(terraform_types={s.terraform_type for s in found.subjects})
+    deploy.decisions = evaluate(_unique([_labelled(r, "bootstrap") for r in changes]), deploy_role())
+    return admin, deploy

@@ -18,9 +18,9 @@ import requests
 from backend.readiness import DATABASE_AUTH_FAILED
 from backend.rotating_postgresql.base import INVALID_PASSWORD_MESSAGE
 
-from tests.support.api import ApiClient
-from tests.support.samples import heart_rate_samples
-from tests.support.sqs import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, queue_depth
+from localservices.api import ApiClient
+from localservices.samples import heart_rate_samples
+from localservices.sqs import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, queue_depth
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

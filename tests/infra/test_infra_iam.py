@@ -170,8 +170,17 @@ def test_roles_are_named_after_the_stack_so_name_scoped_deploy_policies_match(pr
         assert len(role.inputs["namePrefix"]) <= 38
 
 
-def test_no_role_carries_a_permissions_boundary_unless_configured(dev):
-    assert not any("permissionsBoundary" in r.inputs for r in dev.of_type("aws:iam/role:Role"))
+def test_both_stack_files_put_the_bootstraps_workload_boundary_on_every_role(stacks):
+    for run in stacks:
+        assert {r.inputs["permissionsBoundary"] for r in run.of_type("aws:iam/role:Role")} == {
+            "arn:aws:iam::123456789012:policy/ci-healthkit-workload-boundary"}
+
+
+def test_no_role_carries_a_permissions_boundary_when_the_setting_is_empty():
+    from proof.mockrun import run_stack
+
+    run = run_stack("dev", {"rolePermissionsBoundary": ""})
+    assert not any("permissionsBoundary" in r.inputs for r in run.of_type("aws:iam/role:Role"))
 
 
 def test_a_configured_boundary_name_is_set_on_every_role_in_the_stacks_account():
