@@ -106,7 +106,12 @@ class FargateServiceArgs:
     """Initial task count (autoscaling owns it afterwards: changes are ignored). Default: 1."""
 
     cpu_architecture: str = "X86_64"
-    """``X86_64`` or ``ARM64``; Spot needs X86_64. Default: X86_64."""
+    """``X86_64`` or ``ARM64`` (both run on Fargate Spot: ARM64 on platform version 1.4.0+).
+    Default: X86_64."""
+
+    platform_version: str = inv.FARGATE_PLATFORM_VERSION
+    """Fargate platform version (``LATEST`` or e.g. ``1.4.0``); with Spot it must be one that runs
+    the architecture (:func:`infra.invariants.spot_platform_problem`). Default: LATEST."""
 
     capacity_providers: Sequence[CapacityShare] = (CapacityShare("FARGATE", 1),)
     """Capacity provider strategy. Default: all FARGATE."""
@@ -164,9 +169,9 @@ class FargateService(pulumi.ComponentResource):
         check(args.cpu_architecture in ("X86_64", "ARM64"), "FargateServiceArgs", "cpu_architecture",
               args.cpu_architecture, "must be X86_64 or ARM64", "use X86_64")
         spot = any(c.capacity_provider == "FARGATE_SPOT" for c in args.capacity_providers)
-        check(not spot or args.cpu_architecture == "X86_64", "FargateServiceArgs", "capacity_providers",
-              [c.capacity_provider for c in args.capacity_providers],
-              "FARGATE_SPOT runs X86_64 only", "drop Spot or use X86_64")
+        spot_problem = inv.spot_platform_problem(args.cpu_architecture, args.platform_version) if spot else None
+        check(spot_problem is None, "FargateServiceArgs", "platform_version", args.platform_version,
+              str(spot_problem), "use LATEST (or 1.4.0 or later)")
         check(sum(1 for c in args.capacity_providers if c.base) <= 1, "FargateServiceArgs",
               "capacity_providers", args.capacity_providers, "only one provider may have a base",
               "set base on FARGATE only")
@@ -225,7 +230,7 @@ class FargateService(pulumi.ComponentResource):
                     capacity_provider=c.capacity_provider, weight=c.weight, base=c.base)
                 for c in args.capacity_providers
             ],
-            platform_version="LATEST",
+            platform_version=args.platform_version,
             network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
                 subnets=args.subnet_ids, security_groups=list(args.security_group_ids), assign_public_ip=False),
             load_balancers=load_balancers,

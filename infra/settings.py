@@ -128,7 +128,8 @@ class Settings:
     cpu_architecture: str = _setting(
         "cpuArchitecture", "string", "X86_64",
         "CPU architecture of both task definitions (and of the built image): `X86_64` or "
-        "`ARM64`. Fargate Spot runs X86_64 only. Default: X86_64.")
+        "`ARM64`. Both run on Fargate Spot (ARM64 on platform version 1.4.0+, which LATEST is). "
+        "Default: X86_64.")
     ecr_max_images: int = _setting(
         "ecrMaxImages", "integer", 50,
         "Lifecycle policy: keep at most this many images in the repository (older ones expire; "
@@ -192,7 +193,7 @@ class Settings:
     worker_spot_percent: int = _setting(
         "workerSpotPercent", "integer", 0,
         "Share of worker tasks (above workerOnDemandBase) placed on FARGATE_SPOT, percent. "
-        "0-100; above 0 requires cpuArchitecture X86_64. Default: 0.")
+        "0-100. Default: 0.")
     worker_on_demand_base: int = _setting(
         "workerOnDemandBase", "integer", 0,
         "Worker tasks always placed on on-demand FARGATE before the Spot share applies. "
@@ -285,6 +286,11 @@ class Settings:
         "healthCheckGracePeriodSeconds", "integer", 60,
         "Seconds ECS ignores failing ALB health checks of a new api task (migrations run "
         "first). 0-7200. Default: 60.")
+    rollout_timeout_minutes: int = _setting(
+        "rolloutTimeoutMinutes", "integer", 20,
+        "Minutes `pulumi up` waits for each service to reach a steady state after creating or "
+        "updating it; a deployment that fails (crash loop, failed migrate, unhealthy worker) or is "
+        "not steady by then fails the `up`. 5-180. Default: 20.")
 
     # --- Database ---
     database: str = _setting(
@@ -622,9 +628,9 @@ def validate(s: Settings, skip: set[str] = frozenset()) -> list[Violation]:
              f"raise {prefix}MaxCount to at least {lo} or lower {prefix}MinCount")
         rule(f"{prefix}MaxCount", hi, hi <= 1000, "must be <= 1000", "lower it")
     in_range("workerSpotPercent", s.worker_spot_percent, 0, 100, " percent")
-    rule("workerSpotPercent", s.worker_spot_percent,
-         s.worker_spot_percent == 0 or s.cpu_architecture == "X86_64",
-         "Fargate Spot runs X86_64 tasks only", "set workerSpotPercent to 0 or cpuArchitecture to X86_64")
+    spot_problem = inv.spot_platform_problem(s.cpu_architecture, inv.FARGATE_PLATFORM_VERSION)
+    rule("workerSpotPercent", s.worker_spot_percent, s.worker_spot_percent == 0 or spot_problem is None,
+         str(spot_problem), "set workerSpotPercent to 0")
     rule("workerOnDemandBase", s.worker_on_demand_base,
          0 <= s.worker_on_demand_base <= max(s.worker_max_count, 0),
          f"must be between 0 and workerMaxCount ({s.worker_max_count})",
@@ -694,6 +700,7 @@ def validate(s: Settings, skip: set[str] = frozenset()) -> list[Violation]:
     in_range("albIdleTimeoutSeconds", s.alb_idle_timeout_seconds, 1, 4000, " seconds")
     in_range("deregistrationDelaySeconds", s.deregistration_delay_seconds, 0, 3600, " seconds")
     in_range("healthCheckGracePeriodSeconds", s.health_check_grace_period_seconds, 0, 7200, " seconds")
+    in_range("rolloutTimeoutMinutes", s.rollout_timeout_minutes, 5, 180, " minutes")
 
     # Database
     rule("database", s.database, s.database in ("create", "existing"),

@@ -180,6 +180,7 @@ def deploy(s: Settings) -> dict[str, pulumi.Output]:
         cpu_architecture=s.cpu_architecture,
         execution_role_arn=roles.execution_role.arn,
         subnet_ids=network.private_subnet_ids,
+        rollout_timeout_minutes=s.rollout_timeout_minutes,
         task_depends_on=[*roles.policies, secrets.django_secret_key_version],
         service_depends_on=[cluster.capacity_providers],
         tags=tags,
