@@ -240,10 +240,13 @@ def deploy_containers_policy(scope: Scope) -> dict:
         # AWS supports no resource for these; a task definition grants nothing until a service of
         # the project's clusters runs it.
         statement("TaskDefinitionsUnscoped", [
-            "ecs:DeregisterTaskDefinition", "ecs:DescribeCapacityProviders", "ecs:DescribeTaskDefinition",
-            "ecs:DescribeTasks", "ecs:ListClusters", "ecs:ListServices", "ecs:ListTaskDefinitionFamilies",
-            "ecs:ListTaskDefinitions", "ecs:ListTasks",
+            "ecs:DeregisterTaskDefinition", "ecs:DescribeTaskDefinition", "ecs:ListClusters", "ecs:ListServices",
+            "ecs:ListTaskDefinitionFamilies", "ecs:ListTaskDefinitions",
         ], "*"),
+        # the deployment check (scripts/deployment-check) reads the stopped tasks of the project's services
+        statement("Tasks", ["ecs:DescribeTasks", "ecs:ListTasks"],
+                  [scope.arn("ecs", f"task/{p}-*/*"), scope.arn("ecs", f"container-instance/{p}-*/*")]),
+        statement("CapacityProviders", ["ecs:DescribeCapacityProviders"], [scope.arn("ecs", "capacity-provider/*")]),
         statement("Scaling", [
             "application-autoscaling:DeleteScalingPolicy", "application-autoscaling:DeleteScheduledAction",
             "application-autoscaling:DeregisterScalableTarget", "application-autoscaling:PutScalingPolicy",
@@ -351,7 +354,8 @@ def deploy_data_policy(scope: Scope) -> dict:
         statement("Databases", [
             "rds:AddTagsToResource", "rds:CreateDBInstance", "rds:CreateDBParameterGroup", "rds:CreateDBSnapshot",
             "rds:CreateDBSubnetGroup", "rds:DeleteDBInstance", "rds:DeleteDBParameterGroup", "rds:DeleteDBSubnetGroup",
-            "rds:DescribeDBInstances", "rds:DescribeDBParameterGroups", "rds:DescribeDBParameters",
+            "rds:DescribeDBInstanceAutomatedBackups", "rds:DescribeDBInstances", "rds:DescribeDBParameterGroups",
+            "rds:DescribeDBParameters",
             "rds:DescribeDBSnapshots", "rds:DescribeDBSubnetGroups", "rds:ListTagsForResource",
             "rds:ModifyDBInstance", "rds:ModifyDBParameterGroup", "rds:ModifyDBSubnetGroup", "rds:RebootDBInstance",
             "rds:RemoveTagsFromResource", "rds:ResetDBParameterGroup",
@@ -360,9 +364,7 @@ def deploy_data_policy(scope: Scope) -> dict:
         # authorizes CreateDBInstance/ModifyDBInstance against it too; AWS owns it, nothing changes it.
         statement("DefaultOptionGroups", ["rds:CreateDBInstance", "rds:ModifyDBInstance"],
                   [scope.arn("rds", "og:default:*")]),
-        statement("DatabaseReads", ["rds:DescribeDBClusters", "rds:DescribeDBEngineVersions",
-                                    "rds:DescribeDBInstanceAutomatedBackups", "rds:DescribeOrderableDBInstanceOptions"],
-                  "*"),
+        statement("DatabaseReads", ["rds:DescribeDBEngineVersions", "rds:DescribeOrderableDBInstanceOptions"], "*"),
         statement("CreateTaggedKeys", ["kms:CreateKey"], "*", scope.request_tag_condition),
         statement("ManageTaggedKeys", [
             "kms:CancelKeyDeletion", "kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:DisableKey", "kms:DisableKeyRotation", "kms:EnableKey", "kms:EnableKeyRotation",

@@ -47,6 +47,8 @@ def _only_fargate(inputs: dict) -> bool:
 NOT_CALLED: dict[tuple[str, str], tuple[Callable[[dict], bool], str]] = {
     ("aws_db_instance", "iam:PassRole"): (
         _absent("monitoringRoleArn", "domainIamRoleName"), "only with an enhanced-monitoring or directory role"),
+    ("aws_db_instance", "rds:DescribeDBClusters"): (
+        _absent("dbClusterIdentifier"), "only for an instance of an Aurora cluster (db_cluster_identifier)"),
     ("aws_ecs_service", "iam:PassRole"): (_absent("iamRole"), "only with a service role (iam_role)"),
     ("aws_ecs_cluster", "ecs:PutAccountSetting"): (
         lambda inputs: True, "account settings are aws_ecs_account_setting_default's, not the cluster's"),

@@ -159,3 +159,13 @@ def test_an_administrator_may_bootstrap_and_the_deploy_role_may_change_none_of_i
     assert admin.terraform_types == BOOTSTRAP_TERRAFORM_TYPES
     assert len(deploy.decisions) > 30
     assert [d.sentence() for d in deploy.decisions if d.allowed] == []
+
+
+def test_the_deploy_role_may_make_the_deployment_checks_calls():
+    ecs = f"arn:aws:ecs:us-east-1:{S.ACCOUNT}"
+    calls = [("ecs:DescribeServices", f"{ecs}:service/healthkit-dev/worker"),
+             ("ecs:DescribeTaskDefinition", "*"),
+             ("ecs:ListTasks", f"{ecs}:container-instance/healthkit-dev/0123456789abcdef"),
+             ("ecs:DescribeTasks", f"{ecs}:task/healthkit-dev/0123456789abcdef0123456789abcdef")]
+    decisions = evaluate([Request("scripts/deployment-check", a, r, {}, "check") for a, r in calls], S.deploy_role())
+    assert [d.sentence() for d in decisions if not d.allowed] == []
