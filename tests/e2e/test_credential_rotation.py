@@ -11,14 +11,13 @@ import secrets
 import uuid
 
 import boto3
-import psycopg
 import pytest
 import requests
 
 from backend.readiness import DATABASE_AUTH_FAILED
-from backend.rotating_postgresql.base import INVALID_PASSWORD_MESSAGE
 
 from localservices.api import ApiClient
+from localservices.rotation import login_refused, role_password_rotate
 from localservices.samples import heart_rate_samples
 from localservices.sqs import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, queue_depth
 
@@ -49,20 +48,14 @@ class RotatingRole:
 
     def rotate(self, *, update_secret: bool = True) -> str:
         """As RDS rotates: the new password in PostgreSQL, sessions ended, then the secret; the old one."""
-        old, self.password = self.password, secrets.token_urlsafe(18)
-        self.server.execute(f"ALTER ROLE {self.name} PASSWORD '{self.password}'")
-        self.server.execute(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{self.name}'")
+        rotation = role_password_rotate(self.server, self.name, self.password)
+        self.password = rotation.new_password
         if update_secret:
             self.client.put_secret_value(SecretId=self.arn, SecretString=self._secret_string())
-        return old
+        return rotation.old_password
 
     def login_refused(self, password: str) -> bool:
-        try:
-            psycopg.connect(host=self.server.host, port=self.server.port, dbname=self.database,
-                            user=self.name, password=password, connect_timeout=5).close()
-        except psycopg.OperationalError as error:
-            return INVALID_PASSWORD_MESSAGE in str(error)
-        return False
+        return login_refused(self.server, role=self.name, password=password, dbname=self.database)
 
     def sessions(self) -> int:
         rows = self.server.execute(f"SELECT count(*) FROM pg_stat_activity WHERE usename = '{self.name}'")
