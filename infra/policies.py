@@ -139,23 +139,20 @@ def redrive_allow_policy(*, source_queue_arn: str) -> dict:
     return {"redrivePermission": "byQueue", "sourceQueueArns": [source_queue_arn]}
 
 
-def ecr_lifecycle_policy(*, max_images: int, untagged_expiry_days: int) -> dict:
-    """ECR lifecycle: expire untagged images after N days; keep at most ``max_images`` in all."""
+def ecr_lifecycle_policy(*, max_images: int) -> dict:
+    """ECR lifecycle: keep the ``max_images`` most recent images, tagged or not; expire older ones.
+
+    No rule expires untagged images by age. Tags are immutable here, so nothing is ever untagged by
+    a re-push: the only untagged images are the children of an image index (the platform manifest
+    and the build's attestation manifest that ``awsx.ecr.Image`` pushes through docker-build, whose
+    tag and digest name the index). A task definition pinned to such an index runs its untagged
+    platform manifest, and an "untagged older than N days" rule would expire it under a running
+    service. Counting keeps an index and its children together (pushed at once, they age together).
+    """
     return {
         "rules": [
             {
                 "rulePriority": 1,
-                "description": f"Expire untagged images after {untagged_expiry_days} days",
-                "selection": {
-                    "tagStatus": "untagged",
-                    "countType": "sinceImagePushed",
-                    "countUnit": "days",
-                    "countNumber": untagged_expiry_days,
-                },
-                "action": {"type": "expire"},
-            },
-            {
-                "rulePriority": 2,
                 "description": f"Keep the {max_images} most recent images",
                 "selection": {
                     "tagStatus": "any",

@@ -132,11 +132,9 @@ class Settings:
         "Default: X86_64.")
     ecr_max_images: int = _setting(
         "ecrMaxImages", "integer", 50,
-        "Lifecycle policy: keep at most this many images in the repository (older ones expire; "
-        "keep enough to roll back). 1-1000. Default: 50.")
-    ecr_untagged_expiry_days: int = _setting(
-        "ecrUntaggedExpiryDays", "integer", 7,
-        "Lifecycle policy: untagged images expire after this many days. 1-3650. Default: 7.")
+        "Lifecycle policy: keep at most this many images in the repository, tagged or not (older "
+        "ones expire; keep enough to roll back; an image `pulumi up` builds counts 3: its index, "
+        "platform manifest and attestation). 1-1000. Default: 50.")
 
     # --- Queue and Celery ---
     task_time_limit_seconds: int = _setting(
@@ -579,7 +577,6 @@ def validate(s: Settings, skip: set[str] = frozenset()) -> list[Violation]:
     rule("cpuArchitecture", s.cpu_architecture, s.cpu_architecture in ("X86_64", "ARM64"),
          "must be X86_64 or ARM64", "set cpuArchitecture to X86_64 or ARM64")
     in_range("ecrMaxImages", s.ecr_max_images, 1, 1000)
-    in_range("ecrUntaggedExpiryDays", s.ecr_untagged_expiry_days, 1, 3650)
 
     # Queue and Celery
     limit = s.task_time_limit_seconds

@@ -66,7 +66,6 @@ def deploy(s: Settings) -> dict[str, pulumi.Output]:
         dockerfile=str((REPO_ROOT / s.dockerfile).resolve()) if s.builds_image else "",
         platform="linux/arm64" if s.cpu_architecture == "ARM64" else "linux/amd64",
         max_images=s.ecr_max_images,
-        untagged_expiry_days=s.ecr_untagged_expiry_days,
         protect=protect,
         tags=tags,
     ))
