@@ -108,7 +108,7 @@ class Settings:
         "Permissions boundary on every IAM role the stack creates: a policy name in the stack's "
         "account or a policy ARN. When CI deploys with the bootstrap's deploy role "
         "(bootstrap/) set it to `ci-<appName>-workload-boundary`: that role may only create "
-        "roles carrying it. Empty: no boundary. Default: empty.")
+        "roles carrying it (both stack files do). Empty: no boundary. Default: empty.")
 
     # --- Image and registry ---
     image: str = _setting(
