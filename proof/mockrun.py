@@ -140,6 +140,8 @@ class RecordedResource:
     ignore_changes: tuple
     dependencies: tuple
     """URNs of explicit and implicit dependencies."""
+    custom_timeouts: dict = field(default_factory=dict)
+    """``create``/``update``/``delete`` custom timeouts (e.g. ``{"create": "20m"}``), when set."""
 
 
 @dataclass(frozen=True)
@@ -539,6 +541,9 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             retain_on_delete=bool(request.retainOnDelete),
             ignore_changes=tuple(request.ignoreChanges),
             dependencies=tuple(request.dependencies),
+            custom_timeouts={k: v for k, v in (("create", request.customTimeouts.create),
+                                               ("update", request.customTimeouts.update),
+                                               ("delete", request.customTimeouts.delete)) if v},
         )
         with self._lock:
             self.records.append(record)

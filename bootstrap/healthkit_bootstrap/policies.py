@@ -430,7 +430,7 @@ def deploy_iam_policy(scope: Scope, boundary_arn: str | None) -> dict:
     With ``boundary_arn`` (the default set-up) every role the deploy role creates or widens must
     carry that permissions boundary. Without it (requireWorkloadBoundary=false) the deploy role can
     give a <prefix>-* role any permission and pass it to a task: an escalation path to use only
-    until the main program sets the boundary.
+    for stacks that do not set the boundary (both stack files of this repository do).
     """
     own = [scope.iam(f"role/{ci_name(scope.prefix, '*')}"), scope.iam(f"policy/{ci_name(scope.prefix, '*')}")]
     widening = ["iam:AttachRolePolicy", "iam:CreateRole", "iam:DeleteRolePolicy", "iam:DetachRolePolicy",

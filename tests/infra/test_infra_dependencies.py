@@ -45,3 +45,11 @@ def test_pulumi_up_waits_for_each_service_to_become_steady(all_runs):
         for service in run.of_type(SERVICE):
             assert service.inputs["waitForSteadyState"] is True
             assert service.inputs["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
+            assert service.custom_timeouts == {"create": "20m", "update": "20m"}
+
+
+def test_the_rollout_timeout_setting_bounds_that_wait():
+    from proof.mockrun import run_stack
+
+    run = run_stack("dev", {"rolloutTimeoutMinutes": 45})
+    assert {s.custom_timeouts["update"] for s in run.of_type(SERVICE)} == {"45m"}
