@@ -93,6 +93,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 # --- Database ------------------------------------------------------------------------------
 
 DB_HOST = env.string("DB_HOST", required=PROD)
+# Deployed stacks name the database secret (JSON username/password, rotated by RDS): the backend
+# reads it at connect time and again when the password is refused (backend.rotating_postgresql).
+# Without it, DB_USER and DB_PASSWORD are the credentials (local runs, tests).
+DB_SECRET_ARN = env.string("DB_SECRET_ARN")
 if DB_HOST:
     DATABASES = {
         "default": {
@@ -100,8 +104,6 @@ if DB_HOST:
             "HOST": DB_HOST,
             "PORT": env.integer("DB_PORT", default=5432, minimum=1),
             "NAME": env.string("DB_NAME", default="healthkit"),
-            "USER": env.string("DB_USER", required=PROD),
-            "PASSWORD": env.string("DB_PASSWORD", required=PROD),
             "CONN_MAX_AGE": env.integer("DB_CONN_MAX_AGE", default=60, minimum=0),  # seconds
             "CONN_HEALTH_CHECKS": True,
             "OPTIONS": {
@@ -110,8 +112,16 @@ if DB_HOST:
             },
         }
     }
+    if DB_SECRET_ARN:
+        DATABASES["default"].update(
+            ENGINE="backend.rotating_postgresql", SECRET_ARN=DB_SECRET_ARN  # region: AWS_REGION
+        )
+    else:
+        DATABASES["default"].update(
+            USER=env.string("DB_USER", required=PROD), PASSWORD=env.string("DB_PASSWORD", required=PROD)
+        )
 else:
-    if PROD:  # DB_HOST is already recorded as missing; name its companions too.
+    if PROD and not DB_SECRET_ARN:  # DB_HOST is already recorded as missing; name its companions too.
         env.string("DB_USER", required=True)
         env.string("DB_PASSWORD", required=True)
     DATABASES = {
