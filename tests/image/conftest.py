@@ -85,12 +85,12 @@ def task_containers() -> dict[str, dict]:
 
     inputs = EnvironmentInputs(
         environment_name="dev", allowed_hosts=["localhost"], db_host="db", db_port=5432, db_name="healthkit",
-        db_ssl_mode="require", region="us-east-1", queue_url="https://sqs/q", task_time_limit_seconds=300,
+        db_ssl_mode="require", db_secret_arn="arn:d", region="us-east-1", queue_url="https://sqs/q", task_time_limit_seconds=300,
         task_soft_time_limit_seconds=240, worker_concurrency=2, worker_soft_shutdown_seconds=90,
         worker_heartbeat_max_age_seconds=60, import_chunk_size=1000, chunk_max_attempts=5, gunicorn_workers=2,
         gunicorn_threads=4, emf_namespace="HealthKitImport", emf_service_name="healthkit")
     shared = shared_container_settings(image="unused", environment=inputs,
-                                       secrets=SecretInputs(django_secret_key_arn="arn:k", database_secret_arn="arn:d"),
+                                       secrets=SecretInputs(django_secret_key_arn="arn:k"),
                                        log_group_name="/ecs/x", stream_prefix="healthkit")
     return {c["name"]: c for c in api_container_definitions(shared) + worker_container_definitions(shared)}
 
