@@ -18,7 +18,7 @@ ROOTFS_MAX_AGE_DAYS="${ROOTFS_MAX_AGE_DAYS:-14}"
 # A `debootstrap --variant=minbase` root of SUITE with ca-certificates and EXTRA_PACKAGES (and what
 # they depend on, no recommends) in TARGET_DIR, which must be empty or absent. The root is cached
 # as a tarball under $HEALTHKIT_CACHE/rootfs, keyed by suite, architecture, mirror and packages; the
-# .debs debootstrap fetched are kept in $HEALTHKIT_CACHE/debootstrap for the next build.
+# .debs debootstrap fetched are kept in $HEALTHKIT_CACHE/rootfs/debs for the next build.
 rootfs_debootstrap() {
   local suite=$1 target=$2
   shift 2
@@ -44,7 +44,7 @@ rootfs_key() {
 # Debootstrap into a scratch directory, then write the tarball whole (a crash leaves no tarball).
 rootfs_build() {
   local suite=$1 arch=$2 packages=$3 tarball=$4
-  local debs="$HEALTHKIT_CACHE/debootstrap/$suite-$arch" scratch
+  local debs="$HEALTHKIT_CACHE/rootfs/debs/$suite-$arch" scratch
   command -v debootstrap >/dev/null || apt_install debootstrap || return 1
   mkdir -p "$debs" "$(dirname "$tarball")" || return 1
   scratch=$(mktemp -d "$(dirname "$tarball")/.build.XXXXXX") || return 1
