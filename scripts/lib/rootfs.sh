@@ -16,9 +16,11 @@ ROOTFS_MAX_AGE_DAYS="${ROOTFS_MAX_AGE_DAYS:-14}"
 
 # rootfs_debootstrap SUITE TARGET_DIR [EXTRA_PACKAGES...]
 # A `debootstrap --variant=minbase` root of SUITE with ca-certificates and EXTRA_PACKAGES (and what
-# they depend on, no recommends) in TARGET_DIR, which must be empty or absent. The root is cached
-# as a tarball under $HEALTHKIT_CACHE/rootfs, keyed by suite, architecture, mirror and packages; the
-# .debs debootstrap fetched are kept in $HEALTHKIT_CACHE/rootfs/debs for the next build.
+# they depend on, no recommends) in TARGET_DIR, which must be empty or absent; no apt lists, no
+# resolv.conf or hostname (the build machine's). The root is cached as a tarball in
+# $HEALTHKIT_CACHE/rootfs keyed by suite, architecture, mirror and packages, rebuilt when older than
+# ROOTFS_MAX_AGE_DAYS; the .debs debootstrap fetched stay in $HEALTHKIT_CACHE/rootfs/debs.
+# On failure TARGET_DIR is emptied again.
 rootfs_debootstrap() {
   local suite=$1 target=$2
   shift 2
@@ -30,38 +32,40 @@ rootfs_debootstrap() {
     echo "error: rootfs_debootstrap: $target is not empty" >&2
     return 1
   fi
-  mkdir -p "$target"
-  if [ -z "$(find "$tarball" -mtime -"$ROOTFS_MAX_AGE_DAYS" 2>/dev/null)" ]; then
-    rootfs_build "$suite" "$arch" "$packages" "$tarball" || return 1
+  mkdir -p "$target" "$HEALTHKIT_CACHE/rootfs" || return 1
+  if [ -n "$(find "$tarball" -mtime -"$ROOTFS_MAX_AGE_DAYS" 2>/dev/null)" ]; then
+    tar -C "$target" --numeric-owner -xzpf "$tarball" && return 0
+  else
+    rootfs_build "$suite" "$arch" "$packages" "$target" "$tarball" && return 0
   fi
-  tar -C "$target" --numeric-owner -xzpf "$tarball"
+  rootfs_unmount "$target"
+  find "$target" -xdev -mindepth 1 -delete
+  return 1
 }
 
 rootfs_key() {
   printf '%s\n' "$@" "$DEBIAN_MIRROR" | sha256sum | cut -c1-16
 }
 
-# Debootstrap into a scratch directory, then write the tarball whole (a crash leaves no tarball).
+# Debootstrap into TARGET_DIR, then cache it (the tarball is written whole or not at all).
 rootfs_build() {
-  local suite=$1 arch=$2 packages=$3 tarball=$4
-  local debs="$HEALTHKIT_CACHE/rootfs/debs/$suite-$arch" scratch
+  local suite=$1 arch=$2 packages=$3 target=$4 tarball=$5
+  local debs="$HEALTHKIT_CACHE/rootfs/debs/$suite-$arch" log="${tarball%.tar.gz}.log"
   command -v debootstrap >/dev/null || apt_install debootstrap || return 1
-  mkdir -p "$debs" "$(dirname "$tarball")" || return 1
-  scratch=$(mktemp -d "$(dirname "$tarball")/.build.XXXXXX") || return 1
-  echo "debootstrap $suite ($arch, minbase + $packages) from $DEBIAN_MIRROR" >&2
-  if debootstrap --variant=minbase --include="$packages" --cache-dir="$debs" \
-      "$suite" "$scratch/root" "$DEBIAN_MIRROR" >"$scratch/debootstrap.log" 2>&1 \
-    && rm -rf "$scratch/root/var/cache/apt/archives/"*.deb "$scratch/root/var/lib/apt/lists/"* \
-      "$scratch/root/etc/resolv.conf" "$scratch/root/etc/hostname" \
-    && tar -C "$scratch/root" --numeric-owner -czf "$scratch/root.tar.gz" . \
-    && mv "$scratch/root.tar.gz" "$tarball"; then
-    rootfs_remove "$scratch"
-    return 0
+  mkdir -p "$debs" || return 1
+  echo "debootstrap $suite (minbase + $packages) from $DEBIAN_MIRROR; log: $log" >&2
+  if ! debootstrap --variant=minbase --include="$packages" --cache-dir="$debs" \
+      "$suite" "$target" "$DEBIAN_MIRROR" >"$log" 2>&1; then
+    echo "error: debootstrap $suite failed; the end of its log:" >&2
+    tail -n 30 "$log" >&2
+    return 1
   fi
-  echo "error: debootstrap $suite failed; its log:" >&2
-  tail -n 30 "$scratch/debootstrap.log" >&2
-  rootfs_remove "$scratch"
-  return 1
+  rm -rf "$target/var/cache/apt/archives/"*.deb "$target/var/lib/apt/lists/"* \
+    "$target/etc/resolv.conf" "$target/etc/hostname" || return 1
+  if ! { tar -C "$target" --numeric-owner -czf "$tarball.$$" . && mv "$tarball.$$" "$tarball"; }; then
+    rm -f "$tarball.$$"
+    return 1
+  fi
 }
 
 # The suite's main, updates and security sources, as a Debian install writes them.
