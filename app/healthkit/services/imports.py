@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from healthkit import errors
 from healthkit.db import lock_timeout, query_cancelled_on_interrupt
+from healthkit.enqueue import chunk_enqueue
 from healthkit.errors import ApplicationError
 from healthkit.metrics import batch_finalized_record
 from healthkit.models import (
@@ -48,12 +49,6 @@ class ChunkImportResult:
     records_created: int = 0
     records_duplicate: int = 0
     skipped: bool = False  # the chunk had already ended (or is gone): nothing was done
-
-
-def _chunks_enqueue(chunk_id: str) -> None:
-    from healthkit.tasks import import_chunk  # tasks import services; enqueue lazily
-
-    import_chunk.delay(chunk_id)
 
 
 def import_batch_create(
@@ -109,7 +104,7 @@ def _batch_with_chunks_create(*, owner, samples, idempotency_key, chunk_size) ->
         for index, start in enumerate(range(0, len(samples), chunk_size))
     )
     for chunk in chunks:
-        transaction.on_commit(partial(_chunks_enqueue, str(chunk.id)))
+        transaction.on_commit(partial(chunk_enqueue, str(chunk.id)))
     return batch
 
 
