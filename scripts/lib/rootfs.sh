@@ -38,8 +38,7 @@ rootfs_debootstrap() {
   else
     rootfs_build "$suite" "$arch" "$packages" "$target" "$tarball" && return 0
   fi
-  rootfs_unmount "$target"
-  find "$target" -xdev -mindepth 1 -delete
+  rootfs_unmount "$target" && find "$target" -xdev -mindepth 1 -delete
   return 1
 }
 
@@ -52,9 +51,12 @@ rootfs_build() {
   local suite=$1 arch=$2 packages=$3 target=$4 tarball=$5
   local debs="$HEALTHKIT_CACHE/rootfs/debs/$suite-$arch" log="${tarball%.tar.gz}.log"
   command -v debootstrap >/dev/null || apt_install debootstrap || return 1
+  # Debian's signing keys (an Ubuntu host has only its own): debootstrap checks the Release file
+  [ -e /usr/share/keyrings/debian-archive-keyring.gpg ] || apt_install debian-archive-keyring || return 1
   mkdir -p "$debs" || return 1
   echo "debootstrap $suite (minbase + $packages) from $DEBIAN_MIRROR; log: $log" >&2
   if ! debootstrap --variant=minbase --include="$packages" --cache-dir="$debs" \
+      --keyring=/usr/share/keyrings/debian-archive-keyring.gpg \
       "$suite" "$target" "$DEBIAN_MIRROR" >"$log" 2>&1; then
     echo "error: debootstrap $suite failed; the end of its log:" >&2
     tail -n 30 "$log" >&2
