@@ -2,7 +2,7 @@
 #   rootfs_debootstrap SUITE TARGET_DIR [EXTRA_PACKAGES...]   # a minbase root in TARGET_DIR
 #   rootfs_debian_sources TARGET_DIR SUITE                     # apt sources with updates and security
 #   rootfs_mount TARGET_DIR ... rootfs_unmount TARGET_DIR       # /proc, /sys, /dev for a chroot
-#   rootfs_remove DIR                                           # unmount, end what runs in it, delete
+#   rootfs_remove DIR                                           # end what runs in it, unmount, delete
 # shellcheck shell=bash
 
 # shellcheck source=scripts/lib/bootstrap.sh
