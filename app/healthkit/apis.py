@@ -29,7 +29,14 @@ from healthkit.serializers import (
     SampleOutSerializer,
     SamplePageSerializer,
 )
-from healthkit.services.imports import import_batch_create
+from healthkit.sync_apis import (
+    ImportListFilterSerializer,
+    ImportPageSerializer,
+    import_list_response,
+    import_response,
+    on_invalid_param,
+    sample_filters,
+)
 from healthkit.validation import import_body_parse
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -80,10 +87,12 @@ class ImportCreateApi(APIView):
             existing = import_batch_by_idempotency_key(user=request.user, idempotency_key=key)
             if existing is not None:
                 return Response(_created_data(request, existing), status=status.HTTP_200_OK)
-        samples = import_body_parse(body=_body(request))
-        batch, created = import_batch_create(owner=request.user, samples=samples, idempotency_key=key)
-        code = status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK
-        return Response(_created_data(request, batch), status=code)
+        parsed = import_body_parse(body=_body(request), on_invalid=on_invalid_param(request))
+        return import_response(request, parsed, idempotency_key=key)
+
+    @extend_schema(operation_id="imports_list", parameters=[ImportListFilterSerializer], responses={200: ImportPageSerializer})
+    def get(self, request: Request) -> Response:
+        return import_list_response(request)
 
 
 class ImportDetailApi(APIView):
@@ -116,9 +125,7 @@ class SampleListApi(APIView):
         responses={200: SamplePageSerializer, 400: ErrorsSerializer},
     )
     def get(self, request: Request) -> Response:
-        filters = SampleFilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        samples = sample_list(user=request.user, **filters.validated_data)
+        samples = sample_list(user=request.user, **sample_filters(request))
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(samples, request, view=self)
         return paginator.get_paginated_response(SampleOutSerializer(page, many=True).data)

@@ -78,3 +78,19 @@ install_uv_venv() {
   fi
   mkdir -p "$UV_BIN" && ln -sf "$UV_VENV/bin/uv" "$UV_VENV/bin/uvx" "$UV_BIN/"
 }
+
+# Node.js and npm (the CI-permissions proof's IAM policy evaluator runs on Node) from Debian's
+# packages when missing.
+ensure_node() {
+  if command -v node >/dev/null && command -v npm >/dev/null; then return 0; fi
+  apt_install nodejs npm
+}
+
+# The IAM policy evaluator's locked npm packages (proof/ci_permissions/evaluator), when missing.
+ensure_policy_evaluator() {
+  local dir=proof/ci_permissions/evaluator
+  if [ -d "$dir/node_modules/@cloud-copilot/iam-simulate" ]; then return 0; fi
+  ensure_node
+  echo "installing the IAM policy evaluator (npm ci)" >&2
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+}
