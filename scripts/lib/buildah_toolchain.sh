@@ -7,8 +7,8 @@
 
 HEALTHKIT_CACHE=${HEALTHKIT_CACHE:-/var/cache/healthkit-fargate}
 SCRIPTS_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# rootfs_debootstrap SUITE TARGET_DIR [PACKAGES...]
-ROOTFS_LIB=$SCRIPTS_LIB/debootstrap_interim.sh
+# rootfs_debootstrap SUITE TARGET_DIR [PACKAGES...]: a cached minbase root (scripts/lib/rootfs.sh)
+ROOTFS_LIB=$SCRIPTS_LIB/rootfs.sh
 TOOLCHAIN_SUITE=trixie
 # netavark is named because debootstrap cannot pick a provider for containers-common's virtual
 # dependency (container-network-stack); crun is buildah's runtime for `buildah run`.

@@ -12,7 +12,7 @@ import pytest
 from .conftest import REPO_ROOT, tool
 
 SCRIPTS = ["scripts/build-image", "scripts/buildah", "scripts/lib/buildah_toolchain.sh",
-           "scripts/lib/standin_bases.sh", "scripts/lib/image_build.sh", "scripts/lib/debootstrap_interim.sh"]
+           "scripts/lib/standin_bases.sh", "scripts/lib/image_build.sh"]
 
 
 def bash(snippet: str, *, cwd=REPO_ROOT) -> str:
