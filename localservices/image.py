@@ -117,8 +117,9 @@ class ContainerEngine:
 
     def process_env(self, container_env: Mapping[str, str]) -> dict[str, str]:
         """The runner process's environment: the container's values (passed by name) and what
-        the engine's client needs."""
-        return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **container_env}
+        the engine's client needs (the container gets only the names it is given)."""
+        client = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/root")}
+        return client | dict(container_env)
 
     def close(self) -> None:
         """Release what the engine holds (nothing by default)."""
