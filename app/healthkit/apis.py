@@ -1,5 +1,6 @@
 """HTTP API (thin views): parse, call a service or a selector, shape the answer."""
 
+from functools import partial
 from uuid import UUID
 
 from django.conf import settings
@@ -14,12 +15,10 @@ from rest_framework.views import APIView
 
 from healthkit import errors
 from healthkit.errors import ApplicationError
-from healthkit.selectors import (
-    import_batch_by_idempotency_key,
-    import_batch_errors,
-    import_batch_get,
-    sample_list,
-)
+from healthkit.idempotency import HEADER as IDEMPOTENCY_HEADER
+from healthkit.idempotency import idempotency_key_parse, request_fingerprint
+from healthkit.jsonbody import content_type_check, json_body_decode
+from healthkit.selectors import import_batch_errors, import_batch_get, sample_list
 from healthkit.serializers import (
     ErrorsSerializer,
     ImportCreatedSerializer,
@@ -29,23 +28,8 @@ from healthkit.serializers import (
     SampleOutSerializer,
     SamplePageSerializer,
 )
-from healthkit.services.imports import import_batch_create
-from healthkit.validation import import_body_parse
-
-IDEMPOTENCY_HEADER = "Idempotency-Key"
-MAX_IDEMPOTENCY_KEY_LENGTH = 255
-
-
-def _idempotency_key(request: Request) -> str | None:
-    key = request.headers.get(IDEMPOTENCY_HEADER)
-    if key is None:
-        return None
-    if not (0 < len(key) <= MAX_IDEMPOTENCY_KEY_LENGTH and key.isascii() and key.isprintable()):
-        raise ApplicationError(
-            errors.IDEMPOTENCY_KEY_INVALID,
-            errors=[{"field": IDEMPOTENCY_HEADER, "message": errors.IDEMPOTENCY_KEY_INVALID}],
-        )
-    return key
+from healthkit.services.import_requests import import_request_submit
+from healthkit.validation import import_document_parse
 
 
 def _body(request: Request) -> bytes:
@@ -71,17 +55,22 @@ class ImportCreateApi(APIView):
                 ImportCreatedSerializer, description="the batch first created with this Idempotency-Key"
             ),
             400: ErrorsSerializer,
+            409: OpenApiResponse(ErrorsSerializer, description="a request with this Idempotency-Key is in flight"),
             413: ErrorsSerializer,
+            415: ErrorsSerializer,
+            422: OpenApiResponse(ErrorsSerializer, description="this Idempotency-Key was used with another body"),
         },
     )
     def post(self, request: Request) -> Response:
-        key = _idempotency_key(request)
-        if key is not None:
-            existing = import_batch_by_idempotency_key(user=request.user, idempotency_key=key)
-            if existing is not None:
-                return Response(_created_data(request, existing), status=status.HTTP_200_OK)
-        samples = import_body_parse(body=_body(request))
-        batch, created = import_batch_create(owner=request.user, samples=samples, idempotency_key=key)
+        content_type_check(request.META.get("CONTENT_TYPE"))
+        key = idempotency_key_parse(request.headers.get(IDEMPOTENCY_HEADER))
+        document = json_body_decode(_body(request))
+        batch, created = import_request_submit(
+            owner=request.user,
+            samples_parse=partial(import_document_parse, document),
+            idempotency_key=key,
+            request_fingerprint=request_fingerprint(document) if key else "",
+        )
         code = status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK
         return Response(_created_data(request, batch), status=code)
 

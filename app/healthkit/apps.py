@@ -5,3 +5,8 @@ class HealthkitConfig(AppConfig):
     name = "healthkit"
     verbose_name = "HealthKit imports"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Register the Celery tasks in every process (api, worker, commands): healthkit.outbox
+        # sends them by name, without importing the tasks module (which imports the services).
+        from healthkit import tasks  # noqa: F401

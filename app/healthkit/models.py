@@ -47,6 +47,8 @@ class AppleHealthImportBatch(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_batches")
     status = models.CharField(max_length=32, choices=BatchStatus.choices, default=BatchStatus.QUEUED)
     idempotency_key = models.CharField(max_length=255, null=True, blank=True)
+    #: SHA-256 of the request that created the batch with its idempotency key (healthkit.idempotency)
+    request_fingerprint = models.CharField(max_length=64, blank=True, default="")
 
     chunks_total = models.IntegerField(default=0)
     chunks_succeeded = models.IntegerField(default=0)
@@ -115,6 +117,10 @@ class AppleHealthImportChunk(models.Model):
     records_created = models.IntegerField(default=0)
     records_duplicate = models.IntegerField(default=0)
     error = models.TextField(blank=True, default="")
+    #: when a message for this chunk was last put on the queue; NULL: none yet (healthkit.outbox)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    #: messages put on the queue for this chunk (the api's, then the sweeper's)
+    enqueues = models.IntegerField(default=0)
 
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -124,6 +130,14 @@ class AppleHealthImportChunk(models.Model):
     class Meta:
         verbose_name = "import chunk"
         ordering = ("batch", "index")
+        indexes = [
+            # the sweeper's scan: only chunks still waiting or running
+            models.Index(
+                fields=("updated_at",),
+                condition=Q(status__in=("queued", "processing")),
+                name="healthkit_chunk_open_updated",
+            )
+        ]
         constraints = [
             models.UniqueConstraint(fields=("batch", "index"), name="healthkit_chunk_batch_index_unique"),
             models.CheckConstraint(condition=_status_in(ChunkStatus), name="healthkit_chunk_status_valid"),
@@ -132,7 +146,13 @@ class AppleHealthImportChunk(models.Model):
                 name="healthkit_chunk_records_lte_received",
             ),
             *_non_negative(
-                "healthkit_chunk", "index", "attempts", "records_received", "records_created", "records_duplicate"
+                "healthkit_chunk",
+                "index",
+                "attempts",
+                "records_received",
+                "records_created",
+                "records_duplicate",
+                "enqueues",
             ),
         ]
 
@@ -175,3 +195,18 @@ class HealthSample(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.value} {self.unit} at {self.start_at.isoformat()}"
+
+
+class ThrottleCacheEntry(models.Model):
+    """A row of Django's DatabaseCache `throttle` (backend.authentication's failure counters).
+
+    The table createcachetable would make, made by a migration instead, so that `migrate`
+    alone readies every environment.
+    """
+
+    cache_key = models.CharField(max_length=255, primary_key=True)
+    value = models.TextField()
+    expires = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "healthkit_throttle_cache"

@@ -13,10 +13,6 @@ def import_batch_get(*, user: AbstractBaseUser, batch_id) -> AppleHealthImportBa
     return AppleHealthImportBatch.objects.filter(owner=user, pk=batch_id).first()
 
 
-def import_batch_by_idempotency_key(*, user: AbstractBaseUser, idempotency_key: str) -> AppleHealthImportBatch | None:
-    return AppleHealthImportBatch.objects.filter(owner=user, idempotency_key=idempotency_key).first()
-
-
 def import_batch_errors(*, batch: AppleHealthImportBatch) -> list[dict]:
     """The errors of the batch's failed chunks, by chunk index."""
     failed = batch.chunks.filter(status=ChunkStatus.FAILED).order_by("index")

@@ -12,7 +12,7 @@ from rest_framework import serializers
 from healthkit import errors
 from healthkit.healthkit_types import known_type_identifiers
 from healthkit.models import HealthSample
-from healthkit.validation import datetime_parse
+from healthkit.validation import datetime_out_of_range, datetime_parse
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -121,9 +121,13 @@ class SampleFilterSerializer(serializers.Serializer):
 
     def _datetime(self, value: str):
         # An unencoded "+" in a query string arrives as a space: "...T00:00:00 01:00".
-        parsed = datetime_parse(value.replace(" ", "+"))
+        value = value.replace(" ", "+")
+        parsed = datetime_parse(value)
         if parsed is None:
-            raise serializers.ValidationError(errors.QUERY_DATETIME_INVALID)
+            out_of_range = datetime_out_of_range(value)
+            raise serializers.ValidationError(
+                errors.DATETIME_OUT_OF_RANGE if out_of_range else errors.QUERY_DATETIME_INVALID
+            )
         return parsed
 
     validate_start = _datetime

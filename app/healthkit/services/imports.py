@@ -22,6 +22,7 @@ from healthkit import errors
 from healthkit.db import lock_timeout, query_cancelled_on_interrupt
 from healthkit.errors import ApplicationError
 from healthkit.metrics import batch_finalized_record
+from healthkit.outbox import chunk_messages_send_on_commit
 from healthkit.models import (
     BATCH_OPEN_STATUSES,
     CHUNK_FINAL_STATUSES,
@@ -50,20 +51,15 @@ class ChunkImportResult:
     skipped: bool = False  # the chunk had already ended (or is gone): nothing was done
 
 
-def _chunks_enqueue(chunk_id: str) -> None:
-    from healthkit.tasks import import_chunk  # tasks import services; enqueue lazily
-
-    import_chunk.delay(chunk_id)
-
-
 def import_batch_create(
     *,
     owner: AbstractBaseUser,
     samples: Sequence[SampleIn],
     idempotency_key: str | None = None,
+    request_fingerprint: str = "",
     chunk_size: int | None = None,
 ) -> tuple[AppleHealthImportBatch, bool]:
-    """Store a batch and its chunks, enqueue one task per chunk at commit; (batch, created).
+    """Store a batch and its chunks, send one message per chunk at commit (healthkit.outbox); (batch, created).
 
     With an idempotency key the owner already used, the first batch is returned instead
     (created False); the unique (owner, idempotency_key) constraint settles races.
@@ -76,7 +72,11 @@ def import_batch_create(
     try:
         with transaction.atomic():
             batch = _batch_with_chunks_create(
-                owner=owner, samples=samples, idempotency_key=idempotency_key, chunk_size=chunk_size
+                owner=owner,
+                samples=samples,
+                idempotency_key=idempotency_key,
+                request_fingerprint=request_fingerprint,
+                chunk_size=chunk_size,
             )
     except IntegrityError:
         if not idempotency_key:
@@ -92,10 +92,13 @@ def import_batch_create(
     return batch, True
 
 
-def _batch_with_chunks_create(*, owner, samples, idempotency_key, chunk_size) -> AppleHealthImportBatch:
+def _batch_with_chunks_create(
+    *, owner, samples, idempotency_key, request_fingerprint, chunk_size
+) -> AppleHealthImportBatch:
     batch = AppleHealthImportBatch.objects.create(
         owner=owner,
         idempotency_key=idempotency_key or None,
+        request_fingerprint=request_fingerprint,
         chunks_total=ceil(len(samples) / chunk_size),
         records_received=len(samples),
     )
@@ -108,8 +111,7 @@ def _batch_with_chunks_create(*, owner, samples, idempotency_key, chunk_size) ->
         )
         for index, start in enumerate(range(0, len(samples), chunk_size))
     )
-    for chunk in chunks:
-        transaction.on_commit(partial(_chunks_enqueue, str(chunk.id)))
+    chunk_messages_send_on_commit([chunk.id for chunk in chunks])
     return batch
 
 
