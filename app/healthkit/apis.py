@@ -18,7 +18,7 @@ from healthkit.errors import ApplicationError
 from healthkit.idempotency import HEADER as IDEMPOTENCY_HEADER
 from healthkit.idempotency import idempotency_key_parse, request_fingerprint
 from healthkit.jsonbody import content_type_check, json_body_decode
-from healthkit.selectors import import_batch_errors, import_batch_get, sample_list
+from healthkit.selectors import import_batch_chunk_states, import_batch_errors, import_batch_get, sample_list
 from healthkit.serializers import (
     ErrorsSerializer,
     ImportCreatedSerializer,
@@ -81,6 +81,8 @@ class ImportDetailApi(APIView):
         batch = import_batch_get(user=request.user, batch_id=batch_id)
         if batch is None:
             raise NotFound()
+        for name, count in import_batch_chunk_states(batch=batch).items():
+            setattr(batch, name, count)
         data = ImportStatusSerializer(batch).data | {"errors": import_batch_errors(batch=batch)}
         return Response(data)
 

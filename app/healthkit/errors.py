@@ -75,5 +75,9 @@ QUERY_RANGE_INVALID = "`start` ({start}) is after `end` ({end})"
 # --- chunk processing ---
 CHUNK_PAYLOAD_INVALID = "chunk payload is invalid at sample {index}: {field}: {message}"
 CHUNK_ATTEMPTS_EXHAUSTED = "gave up after {attempts} attempts: {error}"
+CHUNK_STUCK = (
+    "no attempt ended: the chunk stayed {status} since {since} "
+    "(an attempt lost to a crash, a time limit or a database outage)"
+)
 BATCH_NOT_COMPLETE = "cannot finalize batch {batch_id}: {ended} of {total} chunks have ended"
 BATCH_ALREADY_FINAL = "cannot finalize batch {batch_id}: status is {status}"

@@ -75,6 +75,11 @@ class ImportStatusSerializer(serializers.Serializer):
     records_created = serializers.IntegerField()
     records_duplicate = serializers.IntegerField()
     progress = serializers.FloatField(help_text="fraction of chunks that have ended, 0 to 1")
+    chunks_queued = serializers.IntegerField(help_text="chunks waiting for an attempt")
+    chunks_processing = serializers.IntegerField(help_text="chunks whose attempt runs (or was cut short)")
+    chunks_stalled = serializers.IntegerField(
+        help_text="waiting or processing chunks with no news past the sweeper's window: their message is sent again"
+    )
     errors = ChunkErrorSerializer(many=True)
 
 

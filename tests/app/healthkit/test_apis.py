@@ -68,6 +68,9 @@ def test_an_imported_batch_completes_and_its_samples_are_listed(
         "records_created": 5,
         "records_duplicate": 0,
         "progress": 1.0,
+        "chunks_queued": 0,
+        "chunks_processing": 0,
+        "chunks_stalled": 0,
         "errors": [],
     }
     listed = api_client.get(SAMPLES).json()["results"]
