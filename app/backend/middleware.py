@@ -1,15 +1,20 @@
 """Health endpoints answered before anything else (first in MIDDLEWARE).
 
 /healthz: the process is up, no dependency is touched (the ALB's check).
-/readyz: the database and the queue are reachable, else 503 naming the failed check.
+/readyz: the database and the queue are reachable, else 503 naming the failed check (its
+reason is logged, never answered: the endpoint is public).
 Placed before host validation: ALB health checks carry the task's private IP as Host.
 """
 
+import logging
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from backend.readiness import readiness_checks
+from backend.readiness import CHECK_OK, readiness_checks
+
+logger = logging.getLogger(__name__)
+CHECK_FAILED = "failed"
 
 HEALTHZ_PATH = "/healthz"
 READYZ_PATH = "/readyz"
@@ -20,12 +25,16 @@ def _healthz() -> JsonResponse:
 
 
 def _readyz() -> JsonResponse:
+    """Which check failed, not why: the reason (endpoints, error texts) goes to the log only."""
     checks = readiness_checks()
+    for name, (passed, detail) in checks.items():
+        if not passed:
+            logger.warning("readiness check %s %s", name, detail)
     ready = all(passed for passed, _ in checks.values())
     return JsonResponse(
         {
             "status": "ok" if ready else "unavailable",
-            "checks": {name: detail for name, (_, detail) in checks.items()},
+            "checks": {name: CHECK_OK if passed else CHECK_FAILED for name, (passed, _) in checks.items()},
         },
         status=200 if ready else 503,
     )
