@@ -22,7 +22,6 @@ out, on success, failure or Ctrl-C.
 from __future__ import annotations
 
 import shutil
-import subprocess
 import tempfile
 import time
 from collections import Counter
@@ -57,6 +56,7 @@ from stacks.rehearsal.report import Report
 from stacks.rehearsal.steps import RehearsalFailed, StepFailed, Steps, tail
 from stacks.rehearsal.sync import SyncPlan, alb_client, synthetic_sync
 from stacks.rehearsal.tasks import LocalContainer, LocalTask
+from stacks.rehearsal.terminal import run_on_terminal
 from tests.support.ports import free_port
 from tests.support.processes import APP_DIR
 
@@ -258,13 +258,13 @@ def _worker_settled(live: Live, report: Report) -> None:
 
 
 def _api_token(live: Live) -> str:
+    """The token as an operator gets it: create_api_token prints it only to a terminal."""
     api = live.tasks[API].containers[-1]
-    result = subprocess.run(["python", "manage.py", "create_api_token", SYNC_USER], cwd=APP_DIR, env=api.env,
-                            capture_output=True, text=True, timeout=120)
-    if result.returncode != 0:
-        raise StepFailed(f"manage.py create_api_token exited with {result.returncode}",
-                         log_tail=tail(result.stderr or result.stdout))
-    return result.stdout.strip().splitlines()[-1]
+    code, shown = run_on_terminal(["python", "manage.py", "create_api_token", SYNC_USER], cwd=APP_DIR,
+                                  env=api.env, timeout=120)
+    if code != 0:
+        raise StepFailed(f"manage.py create_api_token exited with {code}", log_tail=tail(shown))
+    return shown.strip().splitlines()[-1].strip()
 
 
 def _sync(live: Live, report: Report, plan: SyncPlan, say: Callable[[str], None]) -> None:
