@@ -274,6 +274,11 @@ class Settings:
         "albIngressCidrs", "array", ["0.0.0.0/0"],
         "IPv4 CIDRs allowed to reach the ALB's listener ports. At least one. "
         "Default: [\"0.0.0.0/0\"].")
+    admin_allowed_cidrs: list = _setting(
+        "adminAllowedCidrs", "array", [],
+        "IPv4 CIDRs from which the Django admin (/admin) is reachable through the ALB; at most 4. "
+        "Empty: the admin is off (HEALTHKIT_ADMIN_ENABLED=false) and the ALB answers /admin* "
+        "with 404 itself. Default: [] (off).")
     alb_idle_timeout_seconds: int = _setting(
         "albIdleTimeoutSeconds", "integer", 60,
         "ALB idle connection timeout, seconds. 1-4000. Default: 60.")
@@ -691,6 +696,15 @@ def validate(s: Settings, skip: set[str] = frozenset()) -> list[Violation]:
             cidrs_ok = False
     rule("albIngressCidrs", s.alb_ingress_cidrs, cidrs_ok,
          "must be a non-empty list of IPv4 CIDR blocks", 'e.g. ["0.0.0.0/0"] or your office range')
+    admin_ok = len(s.admin_allowed_cidrs) <= 4
+    for cidr in s.admin_allowed_cidrs:
+        try:
+            admin_ok = admin_ok and ipaddress.IPv4Network(cidr).prefixlen > 0
+        except ValueError:
+            admin_ok = False
+    rule("adminAllowedCidrs", s.admin_allowed_cidrs, admin_ok,
+         "must be at most 4 IPv4 CIDR blocks, none of them 0.0.0.0/0 (the admin is never public)",
+         'e.g. ["203.0.113.0/24"] (your operators\' network), or [] to keep the admin off')
     in_range("albIdleTimeoutSeconds", s.alb_idle_timeout_seconds, 1, 4000, " seconds")
     in_range("deregistrationDelaySeconds", s.deregistration_delay_seconds, 0, 3600, " seconds")
     in_range("healthCheckGracePeriodSeconds", s.health_check_grace_period_seconds, 0, 7200, " seconds")

@@ -24,6 +24,7 @@ COMMON = {
     "aws:iam/role:Role": 3,
     "aws:iam/rolePolicy:RolePolicy": 3,
     "aws:lb/listener:Listener": 1,
+    "aws:lb/listenerRule:ListenerRule": 1,
     "aws:lb/loadBalancer:LoadBalancer": 1,
     "aws:lb/targetGroup:TargetGroup": 1,
     "aws:rds/instance:Instance": 1,
@@ -135,6 +136,7 @@ def test_environment_holds_exactly_the_contract_variables(dev):
         "CELERY_WORKER_HEARTBEAT_FILE", "CELERY_WORKER_HEARTBEAT_MAX_AGE", "HEALTHKIT_IMPORT_CHUNK_SIZE",
         "HEALTHKIT_ENVIRONMENT", "HEALTHKIT_CHUNK_MAX_ATTEMPTS", "REMAP_SIGTERM",
         "GUNICORN_WORKERS", "GUNICORN_THREADS", "AWS_EMF_NAMESPACE", "AWS_EMF_SERVICE_NAME", "AWS_EMF_ENVIRONMENT",
+        "HEALTHKIT_ADMIN_ENABLED",
     }
     assert env["CELERY_BROKER_URL"] == "sqs://"
     assert env["CELERY_APPLE_HEALTH_QUEUE_URL"] == dev.outputs["queueUrl"]
@@ -287,6 +289,30 @@ def test_with_a_certificate_443_serves_https_and_80_redirects(prod_https):
     assert listeners[443]["sslPolicy"].startswith("ELBSecurityPolicy-TLS13")
     assert listeners[80]["defaultActions"][0]["redirect"] == {"port": "443", "protocol": "HTTPS", "statusCode": "HTTP_301"}
     assert prod_https.outputs["apiUrl"] == "https://api.example.com"
+
+
+def _admin_rules(run) -> dict[int, dict]:
+    return {r.inputs["priority"]: r.inputs for r in run.of_type("aws:lb/listenerRule:ListenerRule")}
+
+
+def test_by_default_the_admin_is_off_and_the_alb_answers_it_404(stacks):
+    for run in stacks:
+        (rule,) = _admin_rules(run).values()
+        assert rule["conditions"] == [{"pathPattern": {"values": ["/admin*"]}}]
+        response = rule["actions"][0]["fixedResponse"]
+        assert (response["statusCode"], response["contentType"]) == ("404", "application/json")
+        assert json.loads(response["messageBody"]) == {"errors": [{"message": "not found"}]}
+        assert run.environment("api", "api")["HEALTHKIT_ADMIN_ENABLED"] == "false"
+
+
+def test_admin_allowed_cidrs_reach_the_admin_and_nobody_else(prod_admin):
+    rules = _admin_rules(prod_admin)
+    allowed = rules[10]
+    assert {"sourceIp": {"values": ["203.0.113.0/24"]}} in allowed["conditions"]
+    assert {"pathPattern": {"values": ["/admin*"]}} in allowed["conditions"]
+    assert allowed["actions"][0]["type"] == "forward"
+    assert rules[20]["actions"][0]["fixedResponse"]["statusCode"] == "404"  # everyone else
+    assert prod_admin.environment("api", "api")["HEALTHKIT_ADMIN_ENABLED"] == "true"
 
 
 def test_outputs_tell_a_user_where_everything_is(prod):
