@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 from bench.environment import BenchServers
 from bench.workers import ready_time, worker_start
-from tests.support.celery_messages import chunk_message_body
-from tests.support.samples import heart_rate_samples
-from tests.support.sqs import sqs_queue_create
-from tests.support.waiting import wait_until
+from localservices.celery_messages import chunk_message_body
+from localservices.samples import heart_rate_samples
+from localservices.sqs import sqs_queue_create
+from localservices.waiting import wait_until
 
 #: SQS takes at most 10 messages per SendMessageBatch
 SEND_BATCH = 10

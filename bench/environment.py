@@ -15,8 +15,8 @@ DATABASE_NAME = "healthkit_bench"
 if str(APP_DIR) not in sys.path:  # the app's packages (backend, healthkit), as in the image's WORKDIR
     sys.path.insert(0, str(APP_DIR))
 
-from tests.support.postgres import PostgresServer  # noqa: E402 - needs the path above
-from tests.support.sqs import MotoServer  # noqa: E402
+from localservices.postgres import PostgresServer  # noqa: E402 - needs the path above
+from localservices.sqs import MotoServer  # noqa: E402
 
 
 @dataclass(frozen=True)

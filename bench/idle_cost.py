@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from bench.environment import BenchServers
 from bench.workers import worker_start
-from tests.support.sqs import sqs_queue_create, sqs_requests_by_action
+from localservices.sqs import sqs_queue_create, sqs_requests_by_action
 
 
 @dataclass(frozen=True)

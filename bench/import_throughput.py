@@ -19,7 +19,7 @@ import os
 import time
 from dataclasses import dataclass
 
-from tests.support.samples import heart_rate_sample, sleep_sample, workout_sample
+from localservices.samples import heart_rate_sample, sleep_sample, workout_sample
 
 #: one in this many samples is a sleep (category) or a workout, the rest heart rates
 OTHER_TYPES_EVERY = 50

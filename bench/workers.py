@@ -4,9 +4,9 @@ import json
 from datetime import datetime
 
 from bench.environment import BenchServers
-from tests.support.environment import contract_environment, process_environment
-from tests.support.processes import CeleryWorker
-from tests.support.sqs import SqsQueue
+from localservices.environment import contract_environment, process_environment
+from localservices.processes import CeleryWorker
+from localservices.sqs import SqsQueue
 
 READY = " ready."
 

@@ -107,7 +107,7 @@ class Settings:
         "rolePermissionsBoundary", "string", "",
         "Permissions boundary on every IAM role the stack creates: a policy name in the stack's "
         "account or a policy ARN. When CI deploys with the bootstrap's deploy role "
-        "(stacks/bootstrap) set it to `ci-<appName>-workload-boundary`: that role may only create "
+        "(bootstrap/) set it to `ci-<appName>-workload-boundary`: that role may only create "
         "roles carrying it. Empty: no boundary. Default: empty.")
 
     # --- Image and registry ---

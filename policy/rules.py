@@ -7,7 +7,7 @@ framework skip the check), so the rules only rely on ``Mapping``/``Sequence`` be
 A rule takes :class:`Resource` values (type token, logical name, properties with engine names,
 ``protect``) and returns violation messages (empty when satisfied). ``policy/pack.py`` wraps
 them for ``pulumi preview --policy-pack policy``; tests call them directly on the resources
-``stacks.mockrun`` recorded. Resource rules look at one resource; stack rules join several
+``proof.mockrun`` recorded. Resource rules look at one resource; stack rules join several
 (task definition -> task role -> role policy; queue -> queue policy).
 """
 
@@ -52,7 +52,7 @@ class Resource:
 
 
 def resources_from_records(records: Iterable[Any]) -> list[Resource]:
-    """Rule views of recorded provider resources (``stacks.mockrun.RecordedResource``): their
+    """Rule views of recorded provider resources (``proof.mockrun.RecordedResource``): their
     properties are the mock's outputs, which include the inputs, as in a real stack validation."""
     return [Resource(r.type, r.name, r.outputs, r.protect, r.urn) for r in records if r.custom]
 

@@ -2,7 +2,7 @@
 
 ``deploy(settings)`` creates everything and returns the stack outputs; ``main()`` is what
 ``__main__.py`` runs (read config, validate, deploy, export). Both the Pulumi engine and
-``stacks.mockrun`` call ``main()``.
+``proof.mockrun`` call ``main()``.
 """
 
 from __future__ import annotations

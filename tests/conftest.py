@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from stacks.mockrun import ensure_event_loop
-from tests.support.celery_messages import chunk_message_body
+from proof.mockrun import ensure_event_loop
+from localservices.celery_messages import chunk_message_body
 from tests.support.database_faults import WORKER_APPLICATION_NAME, Backend, backends_waiting_on_lock
-from tests.support.environment import contract_environment, process_environment
-from tests.support.postgres import PostgresServer
-from tests.support.processes import CeleryWorker, GunicornServer
-from tests.support.sqs import MotoServer, SqsQueue, queue_depth, sqs_queue_create
-from tests.support.waiting import wait_until
+from localservices.environment import contract_environment, process_environment
+from localservices.postgres import PostgresServer
+from localservices.processes import CeleryWorker, GunicornServer
+from localservices.sqs import MotoServer, SqsQueue, queue_depth, sqs_queue_create
+from localservices.waiting import wait_until
 
 #: Django's database name for tests; pytest-django creates and migrates `test_healthkit`
 DATABASE_NAME = "healthkit"
@@ -94,7 +94,7 @@ def sqs_client(moto_server: MotoServer):
 
 @pytest.fixture
 def sqs_queue_factory(sqs_client) -> Callable[..., SqsQueue]:
-    """Create a fresh queue + DLQ as infra does (see tests.support.sqs.sqs_queue_create)."""
+    """Create a fresh queue + DLQ as infra does (see localservices.sqs.sqs_queue_create)."""
     return lambda **options: sqs_queue_create(sqs_client, **options)
 
 
@@ -116,7 +116,7 @@ def app_env_factory(
 ) -> Callable[..., dict[str, str]]:
     """The contract environment (DJANGO_ENV=prod) for a queue, plus the emulator's endpoint.
 
-    Keyword overrides go to tests.support.environment.contract_environment. As in a stack, a
+    Keyword overrides go to localservices.environment.contract_environment. As in a stack, a
     chunk's attempts are the queue's maxReceiveCount unless overridden.
     """
 

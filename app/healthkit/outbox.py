@@ -12,24 +12,16 @@ import logging
 from collections.abc import Sequence
 from functools import partial
 
-from celery import current_app
 from django.db import DatabaseError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from healthkit.enqueue import chunk_enqueue
 from healthkit.models import AppleHealthImportChunk, ChunkStatus
 
 logger = logging.getLogger(__name__)
 
-#: the task that imports one chunk (registered by healthkit.tasks)
-IMPORT_CHUNK_TASK = "healthkit.import_chunk"
-
 SEND_FAILED = "import chunk messages not sent ({sent} of {total} sent): {error}; the sweeper will send them"
-
-
-def chunk_message_send(chunk_id: str) -> None:
-    """Put one `healthkit.import_chunk` message on the queue (run in-process in dev's eager mode)."""
-    current_app.tasks[IMPORT_CHUNK_TASK].apply_async(args=[chunk_id])
 
 
 def chunks_enqueued_mark(chunk_ids: Sequence[str]) -> None:
@@ -47,7 +39,7 @@ def chunk_messages_send(chunk_ids: Sequence[str]) -> list[str]:
     sent: list[str] = []
     for chunk_id in chunk_ids:
         try:
-            chunk_message_send(chunk_id)
+            chunk_enqueue(chunk_id)
         except Exception as exc:  # SQS unreachable, throttled, credentials...: the rows remember
             logger.warning(SEND_FAILED.format(sent=len(sent), total=len(chunk_ids), error=type(exc).__name__))
             break

@@ -29,6 +29,7 @@ from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 
 from healthkit.db import database_reachable, database_wait
+from healthkit.enqueue import IMPORT_CHUNK_TASK
 from healthkit.metrics import ChunkOutcome, chunk_attempt_record
 from healthkit.models import ChunkStatus
 from healthkit.services.imports import chunk_failure_record, chunk_import, chunk_release
@@ -147,7 +148,7 @@ def _is_chunk_id(argument: object) -> bool:
     return True
 
 
-@shared_task(name="healthkit.import_chunk")
+@shared_task(name=IMPORT_CHUNK_TASK)
 def import_chunk(chunk_id: str) -> None:
     """Import one chunk (see healthkit.services.imports.chunk_import) and settle its message."""
     if not _is_chunk_id(chunk_id):

@@ -13,8 +13,8 @@ VENV_BIN = Path(sys.executable).parent
 
 # The rollout script's helpers and the bootstrap program are not installed packages: make them
 # importable the way their entry points do (scripts/rollout adds scripts/, Pulumi runs
-# stacks/bootstrap/__main__.py from its own directory).
-for extra in (REPO_ROOT / "scripts", REPO_ROOT / "stacks" / "bootstrap"):
+# bootstrap/__main__.py from its own directory).
+for extra in (REPO_ROOT / "scripts", REPO_ROOT / "bootstrap"):
     if str(extra) not in sys.path:
         sys.path.insert(0, str(extra))
 

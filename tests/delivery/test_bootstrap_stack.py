@@ -293,7 +293,7 @@ def test_the_github_variables_output_lists_what_ci_needs(mocks):
 
 # --- the entry point, as `pulumi up` runs it ------------------------------------------------------
 
-MAIN = Path(__file__).resolve().parents[2] / "stacks" / "bootstrap" / "__main__.py"
+MAIN = Path(__file__).resolve().parents[2] / "bootstrap" / "__main__.py"
 
 
 @pulumi.runtime.test

@@ -41,7 +41,7 @@ def test_every_github_variable_the_workflows_read_is_documented():
 
 def test_deploy_doc_has_the_architecture_diagram_and_the_bootstrap_config():
     assert "```mermaid" in DEPLOY and "flowchart" in DEPLOY
-    bootstrap = yaml.safe_load((REPO_ROOT / "stacks" / "bootstrap" / "Pulumi.yaml").read_text())
+    bootstrap = yaml.safe_load((REPO_ROOT / "bootstrap" / "Pulumi.yaml").read_text())
     assert bootstrap["config"]
     for key in bootstrap["config"]:
         assert f"`{key}`" in DEPLOY, f"bootstrap config {key} is not documented"

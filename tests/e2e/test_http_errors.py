@@ -4,7 +4,7 @@ Django, DRF), and its access log never holds a query string."""
 import pytest
 import requests
 
-from tests.support.ports import free_port
+from localservices.ports import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

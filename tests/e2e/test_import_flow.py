@@ -6,10 +6,10 @@ session's PostgreSQL and moto server through AWS_ENDPOINT_URL_SQS.
 
 import pytest
 
-from tests.support.api import ApiClient
-from tests.support.samples import heart_rate_samples, sleep_sample, workout_sample
-from tests.support.sqs import queue_depth
-from tests.support.waiting import wait_until
+from localservices.api import ApiClient
+from localservices.samples import heart_rate_samples, sleep_sample, workout_sample
+from localservices.sqs import queue_depth
+from localservices.waiting import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from tests.support.api import ApiClient
+from localservices.api import ApiClient
 from tests.support.imports import batch_with_chunks_create
-from tests.support.samples import heart_rate_samples
+from localservices.samples import heart_rate_samples
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -3,7 +3,7 @@
 import pytest
 import requests
 
-from tests.support.ports import free_port
+from localservices.ports import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

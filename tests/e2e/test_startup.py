@@ -9,10 +9,10 @@ import requests
 from backend.celery import WORKER_WITHOUT_QUEUE
 from backend.env import CONFIGURATION_INVALID, MISSING_VARIABLES
 
-from tests.support.environment import PROD_REQUIRED_VARIABLES, process_environment
-from tests.support.ports import free_port
-from tests.support.processes import APP_DIR, QUEUE_NAME, ManagedProcess, run_app_command, venv_binary
-from tests.support.waiting import wait_until
+from localservices.environment import PROD_REQUIRED_VARIABLES, process_environment
+from localservices.ports import free_port
+from localservices.processes import APP_DIR, QUEUE_NAME, ManagedProcess, run_app_command, venv_binary
+from localservices.waiting import wait_until
 
 EXPECTED_ERROR = "ImproperlyConfigured: " + CONFIGURATION_INVALID.format(
     django_env="prod", problems=MISSING_VARIABLES.format(names=", ".join(PROD_REQUIRED_VARIABLES))

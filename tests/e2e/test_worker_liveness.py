@@ -15,9 +15,9 @@ from tests.support.database_faults import (
     sample_insert_held,
 )
 from tests.support.imports import batch_with_chunks_create
-from tests.support.processes import run_app_command
-from tests.support.samples import heart_rate_samples
-from tests.support.waiting import wait_until
+from localservices.processes import run_app_command
+from localservices.samples import heart_rate_samples
+from localservices.waiting import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import pytest
 
 from tests.support.database_faults import WORKER_SESSIONS
-from tests.support.sqs import SqsQueue
+from localservices.sqs import SqsQueue
 
 #: seconds before a requeued message is visible again (also the long-poll wait): fast retries
 REQUEUE_DELAY = "1"

@@ -7,7 +7,7 @@ from healthkit.models import AppleHealthImportChunk, BatchStatus
 
 from tests.support.database_faults import WORKER_APPLICATION_NAME, connections_refused, sample_insert_held
 from tests.support.imports import batch_with_chunks_create, expected_fingerprints, stored_fingerprints
-from tests.support.samples import heart_rate_samples
+from localservices.samples import heart_rate_samples
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

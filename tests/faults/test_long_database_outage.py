@@ -20,8 +20,8 @@ from healthkit.models import AppleHealthImportChunk, BatchStatus, ChunkStatus
 
 from tests.support.database_faults import WORKER_APPLICATION_NAME, connections_refused
 from tests.support.imports import batch_with_chunks_create, expected_fingerprints, stored_fingerprints
-from tests.support.samples import heart_rate_samples
-from tests.support.sqs import queue_depth
+from localservices.samples import heart_rate_samples
+from localservices.sqs import queue_depth
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

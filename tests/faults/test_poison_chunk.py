@@ -6,12 +6,12 @@ never acked, lands in the dead-letter queue on the next receive."""
 import pytest
 from healthkit.models import AppleHealthImportChunk, BatchStatus, ChunkStatus
 
-from tests.support.celery_messages import IMPORT_CHUNK_TASK, task_message_decode
+from localservices.celery_messages import IMPORT_CHUNK_TASK, task_message_decode
 from tests.support.database_faults import POISON_ERROR, sample_rows_refused
 from tests.support.imports import batch_with_chunks_create, expected_fingerprints, stored_fingerprints
-from tests.support.samples import heart_rate_sample, heart_rate_samples
-from tests.support.sqs import queue_depth
-from tests.support.waiting import wait_until
+from localservices.samples import heart_rate_sample, heart_rate_samples
+from localservices.sqs import queue_depth
+from localservices.waiting import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -6,10 +6,10 @@ and a retry answered 200 with that stuck batch."""
 import pytest
 from healthkit.models import AppleHealthImportChunk, BatchStatus
 
-from tests.support.api import ApiClient
+from localservices.api import ApiClient
 from tests.support.imports import expected_fingerprints, stored_fingerprints
-from tests.support.samples import heart_rate_samples
-from tests.support.sqs import queue_depth
+from localservices.samples import heart_rate_samples
+from localservices.sqs import queue_depth
 from tests.support.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -6,11 +6,11 @@ queue, while good messages beside them are imported."""
 import pytest
 from healthkit.models import AppleHealthImportChunk, ChunkStatus
 
-from tests.support.celery_messages import IMPORT_CHUNK_TASK, FileCreatingPayload, chunk_message_body, task_message_body
+from localservices.celery_messages import IMPORT_CHUNK_TASK, FileCreatingPayload, chunk_message_body, task_message_body
 from tests.support.imports import batch_with_chunks_create, expected_fingerprints, stored_fingerprints
-from tests.support.samples import heart_rate_samples
-from tests.support.sqs import queue_depth
-from tests.support.waiting import wait_until
+from localservices.samples import heart_rate_samples
+from localservices.sqs import queue_depth
+from localservices.waiting import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -7,8 +7,8 @@ from healthkit.models import AppleHealthImportChunk, BatchStatus, ChunkStatus
 
 from tests.support.database_faults import sample_insert_held
 from tests.support.imports import batch_with_chunks_create, expected_fingerprints, stored_fingerprints
-from tests.support.samples import heart_rate_samples
-from tests.support.waiting import wait_until
+from localservices.samples import heart_rate_samples
+from localservices.waiting import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from stacks.mockrun import StackRun, run_stack
+from proof.mockrun import StackRun, run_stack
 
 CERTIFICATE_ARN = "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9"
 EXISTING = {

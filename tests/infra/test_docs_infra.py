@@ -8,7 +8,7 @@ import re
 import pytest
 
 from infra.settings import setting_specs
-from stacks.mockrun import REPO_ROOT
+from proof.mockrun import REPO_ROOT
 from stacks.program import OUTPUT_NAMES
 
 DOC = (REPO_ROOT / "docs" / "infra.md").read_text()

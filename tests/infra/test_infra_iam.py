@@ -166,7 +166,7 @@ def test_no_role_carries_a_permissions_boundary_unless_configured(dev):
 
 
 def test_a_configured_boundary_name_is_set_on_every_role_in_the_stacks_account():
-    from stacks.mockrun import run_stack
+    from proof.mockrun import run_stack
 
     run = run_stack("dev", {"rolePermissionsBoundary": "ci-healthkit-workload-boundary"})
 

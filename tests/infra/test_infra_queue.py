@@ -6,7 +6,7 @@ import pytest
 
 from infra.args import ComponentArgsError
 from infra.queue import Queue, QueueArgs
-from stacks.mockrun import run_program
+from proof.mockrun import run_program
 
 
 def test_visibility_timeout_defaults_to_time_limit_plus_60():

@@ -53,7 +53,7 @@ def test_image_from_another_repository_is_rejected():
 
 
 def test_image_pinned_by_digest_is_used_as_is():
-    from stacks.mockrun import run_program
+    from proof.mockrun import run_program
 
     image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/healthkit-dev@sha256:" + "ab" * 32
     run = run_program(lambda: Registry("registry", RegistryArgs(repository_name="healthkit-dev", image=image)).image_ref)

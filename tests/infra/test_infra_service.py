@@ -13,7 +13,7 @@ from infra.service import (
     LoadBalancerTarget,
     capacity_provider_strategy,
 )
-from stacks.mockrun import run_program
+from proof.mockrun import run_program
 
 
 def args(**overrides) -> FargateServiceArgs:

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from infra.settings import PROJECT, setting_specs
-from stacks.mockrun import REPO_ROOT, load_stack_config
+from proof.mockrun import REPO_ROOT, load_stack_config
 
 PROJECT_FILE = yaml.safe_load((REPO_ROOT / "Pulumi.yaml").read_text())
 SPECS = {s.key: s for s in setting_specs()}

@@ -1,4 +1,4 @@
-"""stacks/mockrun.py and stacks/__main__.py: the program runs under mocks exactly as Pulumi runs it."""
+"""proof/mockrun.py and stacks/__main__.py: the program runs under mocks exactly as Pulumi runs it."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from infra.queue import Queue, QueueArgs
 from infra.settings import SettingsError
-from stacks.mockrun import ACCOUNT_ID, REPO_ROOT, engine_config, run_program, run_stack
+from proof.mockrun import ACCOUNT_ID, REPO_ROOT, engine_config, run_program, run_stack
 from stacks.program import OUTPUT_NAMES
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from stacks.rehearsal.report import Report
-from stacks.rehearsal.run import rehearse
-from stacks.rehearsal.sync import SyncPlan
+from rehearsal.report import Report
+from rehearsal.run import rehearse
+from rehearsal.sync import SyncPlan
 
 #: Fault rehearsals: 1500 samples (2 chunks), and a stall is a stall after 8 s.
 FAULT_PLAN = SyncPlan(samples=1500, duplicates=100, stall_seconds=8.0, timeout=60.0)
@@ -31,7 +31,7 @@ def dev_report(tmp_path_factory: pytest.TempPathFactory) -> Report:
 @pytest.fixture
 def all_stopped():
     """Check that nothing listens any more on the URLs a report names (api, emulator, database)."""
-    from tests.support.ports import port_open
+    from localservices.ports import port_open
 
     def check(report: Report) -> None:
         for name in ("api", "emulator (moto)", "database"):
@@ -44,7 +44,7 @@ def all_stopped():
 @pytest.fixture
 def fault_rehearsal(tmp_path: Path):
     """Run a small rehearsal with a mutation; it must fail (the RehearsalFailed is returned)."""
-    from stacks.rehearsal.steps import RehearsalFailed
+    from rehearsal.steps import RehearsalFailed
 
     def run(mutate, stack: str = "dev"):
         with pytest.raises(RehearsalFailed) as failed:

@@ -1,6 +1,6 @@
-"""stacks.rehearsal.arns: mock ARNs become the emulator's wherever they appear."""
+"""rehearsal.arns: mock ARNs become the emulator's wherever they appear."""
 
-from stacks.rehearsal.arns import ArnMap
+from rehearsal.arns import ArnMap
 
 MOCK = "arn:aws:secretsmanager:us-east-1:123456789012:secret:healthkit-dev/django-secret-key-25928b"
 REAL = "arn:aws:secretsmanager:us-east-1:123456789012:secret:healthkit-dev/django-secret-key-AbCdEf"

@@ -1,10 +1,10 @@
-"""stacks.rehearsal.emulator's audit middleware and stacks.rehearsal.audit."""
+"""rehearsal.emulator's audit middleware and rehearsal.audit."""
 
 import io
 import json
 
-from stacks.rehearsal.audit import AuditRecord, calls_by_principal, denial_sentence, denials, read_audit
-from stacks.rehearsal.emulator import AuditMiddleware, _error_fields, _request_fields
+from rehearsal.audit import AuditRecord, calls_by_principal, denial_sentence, denials, read_audit
+from rehearsal.emulator import AuditMiddleware, _error_fields, _request_fields
 
 AUTH = ("AWS4-HMAC-SHA256 Credential=ASIAEXAMPLEKEY000001/20250101/us-east-1/sqs/aws4_request, "
         "SignedHeaders=host, Signature=abc")

@@ -1,9 +1,9 @@
-"""python -m stacks.rehearse: arguments, and the wrapper script."""
+"""python -m rehearsal (rehearsal/cli.py): arguments, and the wrapper script."""
 
 import subprocess
 from pathlib import Path
 
-from stacks.rehearse import _config_value, parse_args
+from rehearsal.cli import _config_value, parse_args
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -35,9 +35,9 @@ def test_serve_keeps_everything_up_until_terminated_then_stops_it(tmp_path):
 
     import requests
 
-    from tests.support.ports import port_open
+    from localservices.ports import port_open
 
-    command = [sys.executable, "-m", "stacks.rehearse", "--stack", "dev", "--serve", "--samples", "300",
+    command = [sys.executable, "-m", "rehearsal", "--stack", "dev", "--serve", "--samples", "300",
                "--duplicates", "50", "--state-dir", str(tmp_path)]
     output = tmp_path.parent / "serve.out"
     with open(output, "w") as out:
@@ -63,7 +63,7 @@ def test_a_failing_step_exits_1_and_names_the_step_on_stderr(tmp_path):
     import sys
 
     result = subprocess.run(
-        [sys.executable, "-m", "stacks.rehearse", "--stack", "dev", "--config", "workerConcurrency=0",
+        [sys.executable, "-m", "rehearsal", "--stack", "dev", "--config", "workerConcurrency=0",
          "--state-dir", str(tmp_path)], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
     last = result.stderr.strip().splitlines()[-1]

@@ -2,12 +2,12 @@
 
 import json
 
-from stacks.mockrun import ACCOUNT_ID, run_stack
-from stacks.rehearsal.arns import ArnMap
-from stacks.rehearsal.credentials import local_user_create
-from stacks.rehearsal.database import LocalDatabase
-from stacks.rehearsal.deploy import DeployContext, deploy
-from stacks.rehearsal.emulator import Emulator
+from proof.mockrun import ACCOUNT_ID, run_stack
+from rehearsal.arns import ArnMap
+from rehearsal.credentials import local_user_create
+from rehearsal.database import LocalDatabase
+from rehearsal.deploy import DeployContext, deploy
+from rehearsal.emulator import Emulator
 
 EXISTING_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:shared-db-AbCdEf"
 

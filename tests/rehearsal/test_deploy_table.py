@@ -1,10 +1,10 @@
-"""stacks.rehearsal.deploy: every recorded type is translated, stood in for, or explained."""
+"""rehearsal.deploy: every recorded type is translated, stood in for, or explained."""
 
 import pytest
 
-from stacks.mockrun import run_stack
-from stacks.rehearsal.deploy import NOT_EMULATED, STAND_INS, TRANSLATIONS, _creation_order
-from stacks.rehearsal.mutations import (
+from proof.mockrun import run_stack
+from rehearsal.deploy import NOT_EMULATED, STAND_INS, TRANSLATIONS, _creation_order
+from rehearsal.mutations import (
     container_variable_remove,
     container_variable_set,
     dead_letter_queue_url,

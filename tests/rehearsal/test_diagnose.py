@@ -1,8 +1,8 @@
-"""stacks.rehearsal.diagnose and the log helpers: one-line causes."""
+"""rehearsal.diagnose and the log helpers: one-line causes."""
 
-from stacks.rehearsal.diagnose import environment_differences, parity_failure, stall_failure
-from stacks.rehearsal.steps import readable
-from stacks.rehearsal.tasks import LocalContainer, error_line
+from rehearsal.diagnose import environment_differences, parity_failure, stall_failure
+from rehearsal.steps import readable
+from rehearsal.tasks import LocalContainer, error_line
 
 MAIN = "https://sqs.us-east-1.amazonaws.com/123456789012/q"
 DLQ = "https://sqs.us-east-1.amazonaws.com/123456789012/q-dlq"

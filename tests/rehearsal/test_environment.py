@@ -1,10 +1,10 @@
-"""stacks.rehearsal.environment: the task definition's environment plus only the local overrides."""
+"""rehearsal.environment: the task definition's environment plus only the local overrides."""
 
 from pathlib import Path
 from types import SimpleNamespace
 
-from stacks.rehearsal.emulator import Credentials
-from stacks.rehearsal.environment import local_overrides, process_environment
+from rehearsal.emulator import Credentials
+from rehearsal.environment import local_overrides, process_environment
 
 CREDENTIALS = Credentials("ASIAKEY", "secret", "token", "arn:aws:sts::123456789012:assumed-role/worker-role/s")
 DATABASE = SimpleNamespace(host="127.0.0.1", port=55432, ssl=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from stacks.rehearsal.report import render
+from rehearsal.report import render
 
 
 def test_dev_rehearsal_succeeds(dev_report):
@@ -11,7 +11,7 @@ def test_dev_rehearsal_succeeds(dev_report):
 
 
 def test_every_recorded_resource_of_a_translated_type_is_created(dev_report):
-    from stacks.rehearsal.deploy import STAND_INS, TRANSLATIONS
+    from rehearsal.deploy import STAND_INS, TRANSLATIONS
 
     translated = {t: n for t, n in dev_report.recorded.items() if t in TRANSLATIONS and t not in STAND_INS}
     assert dev_report.created() == translated

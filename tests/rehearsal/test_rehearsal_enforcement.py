@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from stacks.mockrun import ACCOUNT_ID, run_stack
-from stacks.rehearsal.arns import ArnMap
-from stacks.rehearsal.credentials import local_user_create, role_session
-from stacks.rehearsal.database import LocalDatabase
-from stacks.rehearsal.deploy import DeployContext, deploy
-from stacks.rehearsal.emulator import Emulator
+from proof.mockrun import ACCOUNT_ID, run_stack
+from rehearsal.arns import ArnMap
+from rehearsal.credentials import local_user_create, role_session
+from rehearsal.database import LocalDatabase
+from rehearsal.deploy import DeployContext, deploy
+from rehearsal.emulator import Emulator
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +70,7 @@ def test_resource_scoping_is_enforced_for_sqs(enforced):
 
 
 def test_unknown_credentials_are_refused_once_enforced(enforced):
-    from stacks.rehearsal.emulator import BOOTSTRAP_CREDENTIALS
+    from rehearsal.emulator import BOOTSTRAP_CREDENTIALS
 
     _, emulator, _ = enforced
     message = _code(lambda: emulator.client("sqs", BOOTSTRAP_CREDENTIALS).list_queues())

@@ -3,7 +3,7 @@ with a message naming the cause."""
 
 from __future__ import annotations
 
-from stacks.rehearsal.mutations import (
+from rehearsal.mutations import (
     container_variable_remove,
     container_variable_set,
     dead_letter_queue_url,

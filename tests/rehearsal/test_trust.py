@@ -1,8 +1,8 @@
-"""stacks.rehearsal.trust: only service principals change, everything else is kept."""
+"""rehearsal.trust: only service principals change, everything else is kept."""
 
 import json
 
-from stacks.rehearsal.trust import adapt_trust_policy
+from rehearsal.trust import adapt_trust_policy
 
 LOCAL = "arn:aws:iam::123456789012:user/rehearsal"
 TASK_TRUST = {

@@ -1,5 +1,5 @@
-"""Reusable test support: a PostgreSQL server, a moto SQS server, queues as infra creates them,
-real `celery worker` / `gunicorn` subprocesses with the contract environment, and Celery
-messages in kombu's SQS envelope. Plain functions and classes (no pytest), so fault tests,
-benchmarks and the local rehearsal tool can use them too; fixtures live in tests/conftest.py.
+"""Test-only helpers (plain functions, no pytest): import batches written straight to the
+database (``imports``) and faults made on the database side (``database_faults``).
+
+What the rehearsal and the benchmarks share with the tests lives in ``localservices``.
 """

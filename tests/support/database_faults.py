@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from tests.support.postgres import PostgresServer
+from localservices.postgres import PostgresServer
 from tests.support.samples import parsed_samples
 
 #: the application name worker subprocesses use in fault tests (`PGAPPNAME`)

@@ -14,7 +14,7 @@ import socket
 import threading
 from collections.abc import Iterator
 
-from tests.support.ports import free_port
+from localservices.ports import free_port
 
 HOST = "127.0.0.1"
 

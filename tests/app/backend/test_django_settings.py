@@ -4,8 +4,8 @@ import json
 
 from backend.env import CONFIGURATION_INVALID, MISSING_VARIABLES
 
-from tests.support.environment import PROD_REQUIRED_VARIABLES, contract_environment, process_environment
-from tests.support.processes import run_app_python
+from localservices.environment import PROD_REQUIRED_VARIABLES, contract_environment, process_environment
+from localservices.processes import run_app_python
 
 LOAD_SETTINGS = "import django; django.setup(); from django.conf import settings as s; print('loaded')"
 DB = {"DB_HOST": "127.0.0.1", "DB_PORT": "5432", "DB_NAME": "healthkit", "DB_USER": "u", "DB_PASSWORD": "p"}

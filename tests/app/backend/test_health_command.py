@@ -7,8 +7,8 @@ import time
 import pytest
 from backend.health import HEARTBEAT_MISSING, worker_heartbeat_check
 
-from tests.support.environment import process_environment
-from tests.support.processes import run_app_command
+from localservices.environment import process_environment
+from localservices.processes import run_app_command
 
 
 def _check(heartbeat_file, *args, max_age="60"):

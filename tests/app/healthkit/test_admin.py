@@ -2,7 +2,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from tests.support.imports import batch_with_chunks_create
-from tests.support.samples import heart_rate_samples
+from localservices.samples import heart_rate_samples
 
 pytestmark = pytest.mark.django_db
 

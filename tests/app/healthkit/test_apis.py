@@ -7,7 +7,7 @@ from healthkit import errors
 from healthkit.models import AppleHealthImportBatch, AppleHealthImportChunk, HealthSample
 from rest_framework.test import APIClient
 
-from tests.support.samples import heart_rate_sample, heart_rate_samples, sleep_sample, workout_sample
+from localservices.samples import heart_rate_sample, heart_rate_samples, sleep_sample, workout_sample
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,8 @@ import hashlib
 from healthkit.fingerprints import sample_fingerprint
 from healthkit.validation import ImportLimits, sample_parse
 
-from tests.support.samples import heart_rate_sample, parsed_samples
+from localservices.samples import heart_rate_sample
+from tests.support.samples import parsed_samples
 
 LIMITS = ImportLimits(max_samples=10, metadata_max_keys=10, metadata_max_bytes=1024)
 

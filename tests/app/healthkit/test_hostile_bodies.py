@@ -11,7 +11,7 @@ import pytest
 from healthkit import errors
 from healthkit.models import AppleHealthImportBatch, AppleHealthImportChunk, HealthSample
 
-from tests.support.samples import heart_rate_sample
+from localservices.samples import heart_rate_sample
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from healthkit import errors
 from healthkit.idempotency import idempotency_key_hold
 from healthkit.models import AppleHealthImportBatch
 
-from tests.support.samples import heart_rate_sample, heart_rate_samples
+from localservices.samples import heart_rate_sample, heart_rate_samples
 
 IMPORTS = "/api/v1/imports"
 

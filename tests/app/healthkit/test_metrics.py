@@ -15,7 +15,7 @@ from healthkit.metrics import (
 from healthkit.services.imports import chunk_import
 
 from tests.support.imports import batch_with_chunks_create
-from tests.support.samples import heart_rate_samples
+from localservices.samples import heart_rate_samples
 
 ALL_METRICS = {
     "ChunkProcessingTime": "Milliseconds",

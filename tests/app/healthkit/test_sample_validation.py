@@ -6,7 +6,7 @@ from healthkit import errors
 from healthkit.errors import ApplicationError
 from healthkit.validation import ImportLimits, import_body_parse, sample_parse
 
-from tests.support.samples import heart_rate_sample, sleep_sample, workout_sample
+from localservices.samples import heart_rate_sample, sleep_sample, workout_sample
 
 LIMITS = ImportLimits(max_samples=10, metadata_max_keys=3, metadata_max_bytes=64)
 

@@ -6,7 +6,7 @@ from healthkit.selectors import import_batch_errors, import_batch_get, sample_li
 from healthkit.services.imports import chunk_import
 
 from tests.support.imports import batch_with_chunks_create
-from tests.support.samples import heart_rate_samples, sleep_sample
+from localservices.samples import heart_rate_samples, sleep_sample
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from healthkit.models import AppleHealthImportBatch, AppleHealthImportChunk, Bat
 from healthkit.sweeper import SweepLimits, chunks_sweep
 
 from tests.support.imports import batch_with_chunks_create, expected_fingerprints, stored_fingerprints
-from tests.support.samples import heart_rate_samples
+from localservices.samples import heart_rate_samples
 
 pytestmark = pytest.mark.django_db
 

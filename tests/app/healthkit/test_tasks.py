@@ -19,7 +19,7 @@ from healthkit.tasks import import_chunk
 
 from tests.support.database_faults import sample_insert_held
 from tests.support.imports import batch_with_chunks_create
-from tests.support.samples import heart_rate_sample, heart_rate_samples
+from localservices.samples import heart_rate_sample, heart_rate_samples
 
 INVALID_SAMPLE = heart_rate_sample(value="seventy-two")
 

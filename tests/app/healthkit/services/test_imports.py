@@ -11,7 +11,8 @@ from healthkit.services.imports import (
 )
 
 from tests.support.imports import batch_with_chunks_create, run_concurrently
-from tests.support.samples import heart_rate_sample, heart_rate_samples, parsed_samples
+from localservices.samples import heart_rate_sample, heart_rate_samples
+from tests.support.samples import parsed_samples
 
 
 def _batch(batch) -> AppleHealthImportBatch:

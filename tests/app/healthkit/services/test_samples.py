@@ -11,7 +11,8 @@ from healthkit.models import HealthSample
 from healthkit.services import samples as samples_module
 from healthkit.services.samples import samples_upsert
 
-from tests.support.samples import heart_rate_sample, heart_rate_samples, parsed_samples, sleep_sample, workout_sample
+from localservices.samples import heart_rate_sample, heart_rate_samples, sleep_sample, workout_sample
+from tests.support.samples import parsed_samples
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,7 @@
+"""``python -m rehearsal``: the rehearsal's command line (see :mod:`rehearsal.cli`)."""
+
+import sys
+
+from rehearsal.cli import main
+
+sys.exit(main())
