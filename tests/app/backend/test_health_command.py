@@ -1,6 +1,7 @@
 """`python -m backend.health worker`, run as the ECS health check runs it."""
 
 import os
+import re
 import sys
 import time
 
@@ -33,7 +34,8 @@ def test_a_stale_heartbeat_is_unhealthy_with_a_one_line_reason(tmp_path):
     os.utime(heartbeat, (old, old))
     result = _check(heartbeat)
     assert result.returncode == 1
-    assert result.stderr.startswith(f"unhealthy: heartbeat file {heartbeat} is 120 s old (max 60 s)")
+    # the age is counted when the command runs: 120 s, plus however long a loaded machine took to start it
+    assert re.match(rf"unhealthy: heartbeat file {re.escape(str(heartbeat))} is 1[2-9]\d s old \(max 60 s\)", result.stderr)
     assert len(result.stderr.strip().splitlines()) == 1
 
 
