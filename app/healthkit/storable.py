@@ -19,6 +19,26 @@ MAX_FIELD_DEPTH = 8
 _UNSTORABLE_CHARACTER = re.compile("[\x00\ud800-\udfff]")
 
 
+def _text_storable(text: str) -> bool:
+    return "\x00" not in text and (text.isascii() or _UNSTORABLE_CHARACTER.search(text) is None)
+
+
+def _storable(value: object, depth: int) -> bool:
+    """The fast check (no paths built): True when nothing in `value` needs reporting."""
+    kind = type(value)
+    if kind is str:
+        return _text_storable(value)
+    if kind is float or kind is int or kind is bool or value is None:
+        return True
+    if kind is dict:  # not a DuplicateKeysObject
+        return depth < MAX_FIELD_DEPTH and all(
+            _text_storable(key) and _storable(item, depth + 1) for key, item in value.items()
+        )
+    if kind is list:
+        return depth < MAX_FIELD_DEPTH and all(_storable(item, depth + 1) for item in value)
+    return False  # a NonFinite marker, an object with repeated keys
+
+
 def _path(parent: str, key: object) -> str:
     return f"{parent}[{key}]" if isinstance(key, int) else f"{parent}.{key}"
 
@@ -66,6 +86,8 @@ def sample_storage_problems(raw: object, *, index: int) -> list[dict]:
     """The API's errors for what in sample `raw` cannot be stored; [] when all of it can."""
     if not isinstance(raw, dict):
         return []  # validation says what a sample must be
+    if type(raw) is dict and all(_text_storable(key) and _storable(value, 0) for key, value in raw.items()):
+        return []  # the common case, without building a path per value
     problems = []
     if isinstance(raw, DuplicateKeysObject):
         problems += [{"index": index, "field": key, "message": errors.DUPLICATE_FIELD} for key in raw.duplicates]
