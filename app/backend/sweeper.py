@@ -56,8 +56,9 @@ class ChunkSweeper(bootsteps.StartStopStep):
             except Exception as exc:  # the next tick tries again
                 logger.warning("chunk sweep failed: %s: %s", type(exc).__name__, str(exc).splitlines()[:1])
             finally:
-                connection.close_if_unusable_or_obsolete()
-        connection.close()
+                # No connection is kept between sweeps: a pool process forked meanwhile would
+                # inherit its socket (and could end its session when it lets go of the copy).
+                connection.close()
 
     def stop(self, parent) -> None:
         self._stopping.set()
