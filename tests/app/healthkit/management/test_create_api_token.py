@@ -63,7 +63,9 @@ def test_with_a_secret_id_the_key_goes_to_secrets_manager_and_not_to_the_output(
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", moto_server.endpoint_url)
-    secrets = boto3.client("secretsmanager", endpoint_url=moto_server.endpoint_url, region_name=environment["AWS_REGION"])
+    secrets = boto3.client(
+        "secretsmanager", endpoint_url=moto_server.endpoint_url, region_name=environment["AWS_REGION"]
+    )
     secret_id = secrets.create_secret(Name="healthkit/api-token/ops-check")["ARN"]
     out = StringIO()
     call_command("create_api_token", "ops-check", "--secret-id", secret_id, stdout=out, stderr=StringIO())
