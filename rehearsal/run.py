@@ -21,6 +21,7 @@ out, on success, failure or Ctrl-C.
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 import time
@@ -64,6 +65,8 @@ from localservices.processes import APP_DIR
 API, WORKER = "api", "worker"
 #: The user the synthetic sync runs as (``create_api_token``).
 SYNC_USER = "rehearsal"
+#: a line of the terminal that is a token (DRF's keys: 40 hex digits)
+TOKEN_LINE = re.compile(r"^([0-9a-f]{40})\r?$", re.MULTILINE)
 
 
 @dataclass
@@ -262,9 +265,10 @@ def _api_token(live: Live) -> str:
     api = live.tasks[API].containers[-1]
     code, shown = run_on_terminal(["python", "manage.py", "create_api_token", SYNC_USER], cwd=APP_DIR,
                                   env=api.env, timeout=120)
-    if code != 0:
+    tokens = TOKEN_LINE.findall(shown)  # the terminal also shows the command's log lines
+    if code != 0 or not tokens:
         raise StepFailed(f"manage.py create_api_token exited with {code}", log_tail=tail(shown))
-    return shown.strip().splitlines()[-1].strip()
+    return tokens[-1]
 
 
 def _sync(live: Live, report: Report, plan: SyncPlan, say: Callable[[str], None]) -> None:
