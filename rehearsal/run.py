@@ -67,6 +67,8 @@ API, WORKER = "api", "worker"
 SYNC_USER = "rehearsal"
 #: a line of the terminal that is a token (DRF's keys: 40 hex digits)
 TOKEN_LINE = re.compile(r"^([0-9a-f]{40})\r?$", re.MULTILINE)
+#: colours a terminal gets (Django styles stderr when it is one)
+TERMINAL_STYLE = re.compile(r"\x1b\[[0-9;]*m")
 
 
 @dataclass
@@ -265,7 +267,7 @@ def _api_token(live: Live) -> str:
     api = live.tasks[API].containers[-1]
     code, shown = run_on_terminal(["python", "manage.py", "create_api_token", SYNC_USER], cwd=APP_DIR,
                                   env=api.env, timeout=120)
-    tokens = TOKEN_LINE.findall(shown)  # the terminal also shows the command's log lines
+    tokens = TOKEN_LINE.findall(TERMINAL_STYLE.sub("", shown))  # the terminal also shows other lines, styled
     if code != 0 or not tokens:
         raise StepFailed(f"manage.py create_api_token exited with {code}", log_tail=tail(shown))
     return tokens[-1]
