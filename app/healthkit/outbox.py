@@ -47,7 +47,8 @@ def chunk_messages_send(chunk_ids: Sequence[str]) -> list[str]:
         try:
             chunk_enqueue(chunk_id)
         except Exception as exc:  # SQS unreachable, throttled, credentials...: the rows remember
-            logger.warning(SEND_FAILED.format(sent=len(sent), total=len(chunk_ids), error=_first_line(exc)))
+            error = _first_line(exc)
+            logger.warning(SEND_FAILED.format(sent=len(sent), total=len(chunk_ids), error=error), exc_info=True)
             break
         sent.append(chunk_id)
     if sent:
