@@ -24,12 +24,6 @@ logger = logging.getLogger(__name__)
 SEND_FAILED = "import chunk messages not sent ({sent} of {total} sent): {error}; the sweeper will send them"
 
 
-def _first_line(exc: Exception) -> str:
-    """`Type: first line of the message` (e.g. an AccessDenied naming the action and the queue)."""
-    lines = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
-
-
 def chunks_enqueued_mark(chunk_ids: Sequence[str]) -> None:
     """Record that a message was just sent for each chunk (best effort: unrecorded means sent again later)."""
     try:
@@ -46,9 +40,8 @@ def chunk_messages_send(chunk_ids: Sequence[str]) -> list[str]:
     for chunk_id in chunk_ids:
         try:
             chunk_enqueue(chunk_id)
-        except Exception as exc:  # SQS unreachable, throttled, credentials...: the rows remember
-            error = _first_line(exc)
-            logger.warning(SEND_FAILED.format(sent=len(sent), total=len(chunk_ids), error=error), exc_info=True)
+        except Exception as exc:  # SQS unreachable, throttled, denied...: the rows remember (traceback logged)
+            logger.warning(SEND_FAILED.format(sent=len(sent), total=len(chunk_ids), error=type(exc).__name__), exc_info=True)
             break
         sent.append(chunk_id)
     if sent:
