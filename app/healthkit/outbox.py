@@ -41,7 +41,8 @@ def chunk_messages_send(chunk_ids: Sequence[str]) -> list[str]:
         try:
             chunk_enqueue(chunk_id)
         except Exception as exc:  # SQS unreachable, throttled, denied...: the rows remember (traceback logged)
-            logger.warning(SEND_FAILED.format(sent=len(sent), total=len(chunk_ids), error=type(exc).__name__), exc_info=True)
+            message = SEND_FAILED.format(sent=len(sent), total=len(chunk_ids), error=type(exc).__name__)
+            logger.warning(message, exc_info=True)
             break
         sent.append(chunk_id)
     if sent:
