@@ -27,9 +27,10 @@ SEND_FAILED = "import chunk messages not sent ({sent} of {total} sent): {error};
 def chunks_enqueued_mark(chunk_ids: Sequence[str]) -> None:
     """Record that a message was just sent for each chunk (best effort: unrecorded means sent again later)."""
     try:
-        AppleHealthImportChunk.objects.filter(pk__in=chunk_ids).update(
-            enqueued_at=timezone.now(), enqueues=F("enqueues") + 1
-        )
+        with transaction.atomic():  # a savepoint inside a sweep's transaction
+            AppleHealthImportChunk.objects.filter(pk__in=chunk_ids).update(
+                enqueued_at=timezone.now(), enqueues=F("enqueues") + 1
+            )
     except DatabaseError as exc:
         logger.warning("import chunks sent but not marked enqueued: %s", type(exc).__name__)
 
