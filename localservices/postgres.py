@@ -1,8 +1,10 @@
 """A throw-away PostgreSQL server on 127.0.0.1, started from the machine's Debian binaries.
 
-initdb and postgres refuse to run as root: when the euid is 0, they run through
-`runuser -u <user> --` as the Debian `postgres` user (or a dedicated system user created
-with useradd), in a data directory under /tmp that this user owns.
+`postgres` runs in the foreground under mirakuru's executor (docs/app.md, "Tests"): started
+once it accepts a connection (what `pg_ctl -w` waits for), stopped with a fast shutdown of its
+process group, and killed at interpreter exit if a crash left it running. initdb and postgres
+refuse to run as root: when the euid is 0, both run as the Debian `postgres` user (or a
+dedicated system user created with useradd), in a data directory under /tmp that this user owns.
 
     server = PostgresServer.start()
     server.execute("SELECT 1")
@@ -12,10 +14,15 @@ with useradd), in a data directory under /tmp that this user owns.
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from mirakuru import TCPExecutor
+from mirakuru.exceptions import AlreadyRunning, ProcessExitedWithError, TimeoutExpired
 
 from localservices.ports import free_port
 
@@ -23,12 +30,15 @@ SUPERUSER = "healthkit"
 PASSWORD = "healthkit-test-password"
 FALLBACK_OS_USER = "healthkit-pg"
 START_ATTEMPTS = 3
+#: seconds the server has to accept connections (and, on stop, to shut down)
+START_TIMEOUT = 60
 # Commits are synchronous, as on RDS: a commit the server acknowledged survives a crash of
-# PostgreSQL (an immediate restart: the fault suite does that). fsync stays off, for speed:
-# the WAL is written before the commit is acknowledged, only not forced to disk, so what is
-# lost is what an OS crash would lose, which no test does.
+# PostgreSQL (the fault suite crashes it: `restart()`). fsync stays off, for speed: the WAL is
+# written before the commit is acknowledged, only not forced to disk, so what is lost is what
+# an OS crash would lose, which no test does.
 SERVER_OPTIONS = (
-    "-c fsync=off -c synchronous_commit=on -c full_page_writes=off -c max_connections=200 -c shared_buffers=64MB"
+    "-c", "fsync=off", "-c", "synchronous_commit=on", "-c", "full_page_writes=off",
+    "-c", "max_connections=200", "-c", "shared_buffers=64MB",
 )
 
 
@@ -67,10 +77,43 @@ def _os_user_for_server() -> str | None:
     return FALLBACK_OS_USER
 
 
-def _clean_env() -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PG")}
-    env["LC_ALL"] = "C"
-    return env
+def _run_as(os_user: str | None) -> dict[str, Any]:
+    """Popen arguments that run a command as `os_user` (nothing when it is None: this user)."""
+    if os_user is None:
+        return {}
+    entry = pwd.getpwnam(os_user)
+    return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
+
+
+def _without_libpq_variables(env: dict[str, str]) -> dict[str, str]:
+    return {key: value for key, value in env.items() if not key.startswith("PG")} | {"LC_ALL": "C"}
+
+
+class _ServerExecutor(TCPExecutor):
+    """`postgres` in the foreground; started once a client can connect, not merely the port open."""
+
+    def __init__(self, server: "PostgresServer", log) -> None:
+        command = [str(server.bindir / "postgres"), "-D", str(server.data_dir), "-h", server.host,
+                   "-p", str(server.port), "-k", str(server.base_dir), *SERVER_OPTIONS]
+        super().__init__(
+            command, host=server.host, port=server.port, timeout=START_TIMEOUT, cwd=str(server.base_dir),
+            stop_signal=signal.SIGINT,  # fast shutdown: sessions ended, exit status 0
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, popen_kwargs=_run_as(server.os_user),
+        )
+        self.server = server
+
+    @property
+    def envvars(self) -> dict[str, str]:
+        return _without_libpq_variables(super().envvars)
+
+    def after_start_check(self) -> bool:
+        import psycopg
+
+        try:
+            self.server.execute("SELECT 1")
+        except psycopg.OperationalError:  # not listening yet, or "the database system is starting up"
+            return False
+        return True
 
 
 @dataclass
@@ -82,7 +125,8 @@ class PostgresServer:
     host: str = "127.0.0.1"
     user: str = SUPERUSER
     password: str = PASSWORD
-    _running: bool = field(default=False, repr=False)
+    _executor: _ServerExecutor | None = field(default=None, repr=False)
+    _log: Any = field(default=None, repr=False)
 
     @property
     def data_dir(self) -> Path:
@@ -105,15 +149,6 @@ class PostgresServer:
             raise
         return server
 
-    def _run(self, args: list[str], *, check: bool = True) -> subprocess.CompletedProcess:
-        command = [str(self.bindir / args[0]), *args[1:]]
-        if self.os_user:
-            command = ["runuser", "-u", self.os_user, "--", *command]
-        result = subprocess.run(command, cwd=self.base_dir, env=_clean_env(), capture_output=True, text=True)
-        if check and result.returncode != 0:
-            raise PostgresError(f"{' '.join(args[:2])} failed ({result.returncode}): {result.stderr or result.stdout}")
-        return result
-
     def _initdb(self) -> None:
         password_file = self.base_dir / "password"
         password_file.write_text(self.password + "\n")
@@ -122,48 +157,32 @@ class PostgresServer:
             for path in (self.base_dir, password_file):
                 os.chown(path, entry.pw_uid, entry.pw_gid)
         password_file.chmod(0o600)
-        self._run(
-            [
-                "initdb",
-                "-D",
-                str(self.data_dir),
-                "-U",
-                self.user,
-                f"--pwfile={password_file}",
-                "--auth-local=trust",
-                "--auth-host=scram-sha-256",
-                "--encoding=UTF8",
-                "--no-locale",
-                "--no-sync",
-            ]
-        )
+        command = [
+            str(self.bindir / "initdb"), "-D", str(self.data_dir), "-U", self.user, f"--pwfile={password_file}",
+            "--auth-local=trust", "--auth-host=scram-sha-256", "--encoding=UTF8", "--no-locale", "--no-sync",
+        ]
+        result = subprocess.run(command, cwd=self.base_dir, env=_without_libpq_variables(dict(os.environ)),
+                                capture_output=True, text=True, **_run_as(self.os_user))
         password_file.unlink()
+        if result.returncode != 0:
+            raise PostgresError(f"initdb failed ({result.returncode}): {result.stderr or result.stdout}")
 
     def _start_on_free_port(self) -> None:
+        """Start on a free port; another one if that port was taken meanwhile (or the start failed)."""
         last_error = None
         for _ in range(START_ATTEMPTS):
             self.port = free_port()
-            options = f"-h {self.host} -p {self.port} -k {self.base_dir} {SERVER_OPTIONS}"
-            result = self._run(
-                [
-                    "pg_ctl",
-                    "-D",
-                    str(self.data_dir),
-                    "-l",
-                    str(self.log_file),
-                    "-w",
-                    "-t",
-                    "60",
-                    "-o",
-                    options,
-                    "start",
-                ],
-                check=False,
-            )
-            if result.returncode == 0:
-                self._running = True
-                return
-            last_error = self.log_tail() or result.stderr
+            self._log = open(self.log_file, "ab")  # noqa: SIM115 - closed in stop()
+            executor = _ServerExecutor(self, self._log)
+            try:
+                executor.start()
+            except (AlreadyRunning, ProcessExitedWithError, TimeoutExpired) as error:
+                executor.kill()
+                self._log.close()
+                last_error = self.log_tail() or str(error)
+                continue
+            self._executor = executor
+            return
         raise PostgresError(f"PostgreSQL did not start: {last_error}")
 
     def log_tail(self, lines: int = 20) -> str:
@@ -172,15 +191,21 @@ class PostgresServer:
         except FileNotFoundError:
             return ""
 
-    def restart(self, *, mode: str = "immediate") -> None:
-        """Restart on the same port; `immediate` is a crash: no checkpoint, recovery from the WAL at start."""
-        self._run(["pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_file), "-m", mode, "-w", "-t", "60", "restart"])
+    def restart(self) -> None:
+        """A crash and its recovery: an immediate shutdown (SIGQUIT to the server's processes: no
+        checkpoint, sessions cut), then a start on the same port, which replays the WAL."""
+        self._executor.kill(sig=signal.SIGQUIT)
+        executor = _ServerExecutor(self, self._log)
+        executor.start()
+        self._executor = executor
 
     def stop(self) -> None:
-        """Stop the server (immediate mode) and delete its directory."""
-        if self._running:
-            self._run(["pg_ctl", "-D", str(self.data_dir), "-m", "immediate", "-w", "stop"], check=False)
-            self._running = False
+        """Stop the server (fast shutdown) and delete its directory."""
+        if self._executor is not None:
+            self._executor.stop()
+            self._executor = None
+        if self._log is not None:
+            self._log.close()
         shutil.rmtree(self.base_dir, ignore_errors=True)
 
     # --- how clients reach it ---

@@ -13,7 +13,8 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policy.rules import RULES, Resource, Rule
+from policy.resources import Resource
+from policy.rules import RULES, Rule
 
 PACK_NAME = "healthkit-invariants"
 

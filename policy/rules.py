@@ -14,47 +14,33 @@ them for ``pulumi preview --policy-pack policy``; tests call them directly on th
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from infra import invariants as inv
-
-QUEUE = "aws:sqs/queue:Queue"
-QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
-ROLE = "aws:iam/role:Role"
-ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
-IAM_POLICY = "aws:iam/policy:Policy"
-TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
-TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
-LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"
-SCALABLE_TARGET = "aws:appautoscaling/target:Target"
-DB_INSTANCE = "aws:rds/instance:Instance"
-
-#: Resources holding state that must survive a mistaken ``pulumi destroy`` in prod.
-STATEFUL_TYPES = frozenset({
-    QUEUE, "aws:ecr/repository:Repository", DB_INSTANCE, "aws:secretsmanager/secret:Secret",
-    "aws:cloudwatch/logGroup:LogGroup",
-})
-
-SECRET_VARIABLES = ("DJANGO_SECRET_KEY", "DB_USER", "DB_PASSWORD")
-
-
-@dataclass(frozen=True)
-class Resource:
-    """What a rule sees of a resource."""
-
-    type: str
-    name: str
-    props: Mapping[str, Any]
-    protect: bool = False
-    urn: str = ""
-
-
-def resources_from_records(records: Iterable[Any]) -> list[Resource]:
-    """Rule views of recorded provider resources (``proof.mockrun.RecordedResource``): their
-    properties are the mock's outputs, which include the inputs, as in a real stack validation."""
-    return [Resource(r.type, r.name, r.outputs, r.protect, r.urn) for r in records if r.custom]
+from policy.resources import (
+    DB_INSTANCE,
+    IAM_POLICY,
+    LOAD_BALANCER,
+    QUEUE,
+    QUEUE_POLICY,
+    ROLE,
+    ROLE_POLICY,
+    SCALABLE_TARGET,
+    SECRET_VARIABLES,
+    STATEFUL_TYPES,
+    TARGET_GROUP,
+    TASK_DEFINITION,
+    Resource,
+    allow_statements,
+    as_list,
+    container_definitions,
+    container_env,
+    is_worker,
+    json_value,
+    statements,
+)
 
 
 @dataclass(frozen=True)
@@ -67,69 +53,6 @@ class Rule:
     check: Callable[..., list[str]]
     types: frozenset = field(default_factory=frozenset)
     """Resource rules: the types they apply to (empty: all)."""
-
-
-# --- Helpers ------------------------------------------------------------------------------------
-
-def _json(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return None
-    return value
-
-
-def _as_list(value: Any) -> list:
-    if value is None:
-        return []
-    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
-        return list(value)
-    return [value]
-
-
-def statements(document: Any) -> list[dict]:
-    """Statements of a policy document (a JSON string or dict)."""
-    doc = _json(document) or {}
-    return [s for s in _as_list(doc.get("Statement")) if isinstance(s, Mapping)]
-
-
-def iam_documents(resources: Iterable[Resource]) -> Iterator[tuple[Resource, str, Any]]:
-    """Every policy document the resources carry: ``(resource, kind, document)`` with kind
-    ``permissions`` (identity policies), ``trust`` (assume-role) or ``resource`` (queue policies)."""
-    for r in resources:
-        if r.type in (ROLE_POLICY, IAM_POLICY) and r.props.get("policy"):
-            yield r, "permissions", r.props["policy"]
-        elif r.type == ROLE:
-            if r.props.get("assumeRolePolicy"):
-                yield r, "trust", r.props["assumeRolePolicy"]
-            for inline in _as_list(r.props.get("inlinePolicies")):
-                if isinstance(inline, Mapping) and inline.get("policy"):
-                    yield r, "permissions", inline["policy"]
-        elif r.type in (QUEUE_POLICY, QUEUE) and r.props.get("policy"):
-            yield r, "resource", r.props["policy"]
-
-
-def _allow_statements(r: Resource) -> Iterator[dict]:
-    for _, kind, doc in iam_documents([r]):
-        if kind == "permissions":
-            for s in statements(doc):
-                if s.get("Effect") == "Allow":
-                    yield s
-
-
-def container_definitions(r: Resource) -> list[dict]:
-    """A task definition's container definitions (decoded)."""
-    return [c for c in _as_list(_json(r.props.get("containerDefinitions"))) if isinstance(c, Mapping)]
-
-
-def _env(container: dict) -> dict[str, str]:
-    return {e.get("name"): e.get("value") for e in container.get("environment", [])}
-
-
-def _is_worker(container: dict) -> bool:
-    command = container.get("command") or []
-    return container.get("name") == "worker" or (command[:1] == ["celery"] and "worker" in command)
 
 
 # --- Resource rules ----------------------------------------------------------------------------
@@ -149,10 +72,10 @@ def queue_encrypted(r: Resource) -> list[str]:
 
 def iam_no_wildcard_actions(r: Resource) -> list[str]:
     out = []
-    for s in _allow_statements(r):
+    for s in allow_statements(r):
         if "NotAction" in s:
             out.append(f"{r.name}: Allow with NotAction grants every other action; name the actions")
-        for action in _as_list(s.get("Action")):
+        for action in as_list(s.get("Action")):
             if "*" in str(action):
                 out.append(f"{r.name}: Allow statement grants {action!r}; name each action (no '*')")
     return out
@@ -160,9 +83,9 @@ def iam_no_wildcard_actions(r: Resource) -> list[str]:
 
 def iam_star_resource_only_where_required(r: Resource) -> list[str]:
     out = []
-    for s in _allow_statements(r):
-        if "*" in _as_list(s.get("Resource")) or "NotResource" in s:
-            extra = sorted(set(_as_list(s.get("Action"))) - set(inv.STAR_RESOURCE_ACTIONS))
+    for s in allow_statements(r):
+        if "*" in as_list(s.get("Resource")) or "NotResource" in s:
+            extra = sorted(set(as_list(s.get("Action"))) - set(inv.STAR_RESOURCE_ACTIONS))
             if extra:
                 out.append(f"{r.name}: Resource '*' for {extra}; only {list(inv.STAR_RESOURCE_ACTIONS)} may use it")
     return out
@@ -170,8 +93,8 @@ def iam_star_resource_only_where_required(r: Resource) -> list[str]:
 
 def iam_no_forbidden_sqs_actions(r: Resource) -> list[str]:
     out = []
-    for s in _allow_statements(r):
-        bad = sorted(set(_as_list(s.get("Action"))) & set(inv.FORBIDDEN_TASK_ACTIONS))
+    for s in allow_statements(r):
+        bad = sorted(set(as_list(s.get("Action"))) & set(inv.FORBIDDEN_TASK_ACTIONS))
         if bad:
             out.append(f"{r.name}: grants {bad}; Celery must never create, list, purge or delete queues")
     return out
@@ -180,7 +103,7 @@ def iam_no_forbidden_sqs_actions(r: Resource) -> list[str]:
 def task_definition_secrets_not_plain(r: Resource) -> list[str]:
     out = []
     for c in container_definitions(r):
-        env = _env(c)
+        env = container_env(c)
         secret_names = {s.get("name") for s in c.get("secrets", [])}
         for name in SECRET_VARIABLES:
             if name in env:
@@ -195,7 +118,7 @@ def task_definition_secrets_not_plain(r: Resource) -> list[str]:
 def worker_container_contract(r: Resource) -> list[str]:
     out = []
     for c in container_definitions(r):
-        if not _is_worker(c):
+        if not is_worker(c):
             continue
         where = f"{r.name}/{c.get('name')}"
         if c.get("stopTimeout") != inv.WORKER_STOP_TIMEOUT_SECONDS:
@@ -204,7 +127,7 @@ def worker_container_contract(r: Resource) -> list[str]:
             out.append(f"{where}: the worker must not map ports")
         if (c.get("healthCheck") or {}).get("command") != inv.WORKER_HEALTH_CHECK_COMMAND:
             out.append(f"{where}: health check must be {inv.WORKER_HEALTH_CHECK_COMMAND} (not celery inspect ping)")
-        soft = _env(c).get("CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT")
+        soft = container_env(c).get("CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT")
         if soft is None or not int(soft) < (c.get("stopTimeout") or 0):
             out.append(f"{where}: CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT ({soft}) must be below stopTimeout")
         if "migrate" in " ".join(c.get("command") or []):
@@ -263,7 +186,7 @@ def _of(resources: Sequence[Resource], type_token: str) -> list[Resource]:
 def _dead_letter_arns(resources: Sequence[Resource]) -> set[str]:
     arns = set()
     for q in _of(resources, QUEUE):
-        redrive = _json(q.props.get("redrivePolicy")) or {}
+        redrive = json_value(q.props.get("redrivePolicy")) or {}
         if redrive.get("deadLetterTargetArn"):
             arns.add(redrive["deadLetterTargetArn"])
     return arns
@@ -273,8 +196,8 @@ def queue_visibility_covers_time_limit(resources: Sequence[Resource]) -> list[st
     limits = []
     for td in _of(resources, TASK_DEFINITION):
         for c in container_definitions(td):
-            if _is_worker(c) and "CELERY_TASK_TIME_LIMIT" in _env(c):
-                limits.append(int(_env(c)["CELERY_TASK_TIME_LIMIT"]))
+            if is_worker(c) and "CELERY_TASK_TIME_LIMIT" in container_env(c):
+                limits.append(int(container_env(c)["CELERY_TASK_TIME_LIMIT"]))
     if not limits:
         return []
     needed = inv.visibility_timeout_for(max(limits))
@@ -296,7 +219,7 @@ def queue_has_dead_letter_queue(resources: Sequence[Resource]) -> list[str]:
     for q in _of(resources, QUEUE):
         if q.props.get("arn") in dlqs:
             continue
-        redrive = _json(q.props.get("redrivePolicy")) or {}
+        redrive = json_value(q.props.get("redrivePolicy")) or {}
         if not redrive.get("deadLetterTargetArn") or not redrive.get("maxReceiveCount"):
             out.append(f"queue {q.name}: no redrivePolicy with a dead-letter queue and maxReceiveCount")
     return out
@@ -325,9 +248,9 @@ def sqs_statements_scoped_to_stack_queues(resources: Sequence[Resource]) -> list
     queue_arns = {q.props.get("arn") for q in _of(resources, QUEUE)}
     out = []
     for r in resources:
-        for s in _allow_statements(r):
-            if any(str(a).startswith("sqs:") for a in _as_list(s.get("Action"))):
-                outside = sorted(set(_as_list(s.get("Resource"))) - queue_arns)
+        for s in allow_statements(r):
+            if any(str(a).startswith("sqs:") for a in as_list(s.get("Action"))):
+                outside = sorted(set(as_list(s.get("Resource"))) - queue_arns)
                 if outside:
                     out.append(f"{r.name}: SQS statement on {outside}, not a queue of this stack")
     return out
@@ -339,11 +262,11 @@ def _role_actions(resources: Sequence[Resource], role_arn: str) -> set[str]:
     actions: set[str] = set()
     for policy in _of(resources, ROLE_POLICY):
         if policy.props.get("role") in names:
-            for s in _allow_statements(policy):
-                actions |= set(_as_list(s.get("Action")))
+            for s in allow_statements(policy):
+                actions |= set(as_list(s.get("Action")))
     for role in roles:
-        for s in _allow_statements(role):
-            actions |= set(_as_list(s.get("Action")))
+        for s in allow_statements(role):
+            actions |= set(as_list(s.get("Action")))
     return actions
 
 
@@ -351,7 +274,7 @@ def task_roles_least_privilege(resources: Sequence[Resource]) -> list[str]:
     out = []
     for td in _of(resources, TASK_DEFINITION):
         names = {c.get("name") for c in container_definitions(td)}
-        kind = "worker" if any(_is_worker(c) for c in container_definitions(td)) else (
+        kind = "worker" if any(is_worker(c) for c in container_definitions(td)) else (
             "api" if "api" in names else None)
         if kind is None:
             continue

@@ -5,7 +5,8 @@ enforced), runs the api and worker task definitions as local processes with thei
 roles' credentials against a local PostgreSQL, pushes a synthetic HealthKit sync through them
 and reports. One concern per module:
 
-- ``run``: the steps, in order (:func:`rehearse`);
+- ``cli``: the command line (``python -m rehearsal``); ``run``: the steps, in order (:func:`rehearse`);
+  ``live``: what a running rehearsal holds, and what it reads from the recorded stack;
 - ``emulator``: moto as a child process, with an audit trail of every signed call; ``audit``: reading it;
 - ``deploy``: a translation per resource type token (and what is not emulated, and why);
   ``arns``: mock ARNs to the emulator's; ``trust``: the trust policy adaptation;
@@ -19,6 +20,11 @@ and reports. One concern per module:
 
 Importing this package is cheap: :func:`rehearse` is loaded on first use (the emulator's child
 process imports ``rehearsal.emulator`` without Pulumi).
+
+May import: ``proof`` (the mock run and the AWS request shapes), ``localservices`` (PostgreSQL,
+processes, ports, waiting, samples, the API client), third-party packages (Pulumi, boto3, moto,
+requests, cryptography) and the standard library;
+never ``tests``, and not ``app/`` (the api and worker run as processes).
 """
 
 from __future__ import annotations

@@ -29,121 +29,41 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
+from localservices.ports import free_port
+from localservices.processes import APP_DIR
 from proof.mockrun import ACCOUNT_ID, StackRun, run_stack
 from rehearsal import observe
 from rehearsal.agent import ExecutionRole, SecretReference, task_id
 from rehearsal.arns import ArnMap
-from rehearsal.audit import calls_by_principal, denials
+from rehearsal.audit import calls_by_principal
 from rehearsal.credentials import local_user_create, role_session
 from rehearsal.database import LocalDatabase
 from rehearsal.deploy import DeployContext, deploy
 from rehearsal.diagnose import (
     QUEUE_VARIABLE,
-    EnvironmentDifferences,
-    denial_failure,
     environment_differences,
     parity_failure,
     stall_failure,
 )
-from rehearsal.emulator import MOTO_ACCOUNT_ID, Credentials, Emulator
+from rehearsal.emulator import MOTO_ACCOUNT_ID, Emulator
 from rehearsal.environment import local_overrides, plain_environment, process_environment
+from rehearsal.live import API, WORKER, Live, alarm_names, api_address, health_check_path, queue_urls
 from rehearsal.probes import run_probes
 from rehearsal.report import Report
 from rehearsal.steps import RehearsalFailed, StepFailed, Steps, tail
 from rehearsal.sync import SyncPlan, alb_client, synthetic_sync
 from rehearsal.tasks import LocalContainer, LocalTask
 from rehearsal.terminal import run_on_terminal
-from localservices.ports import free_port
-from localservices.processes import APP_DIR
 
-#: The two services, as the stack program names them (task definition families end with these).
-API, WORKER = "api", "worker"
 #: The user the synthetic sync runs as (``create_api_token``).
 SYNC_USER = "rehearsal"
 #: a line of the terminal that is a token (DRF's keys: 40 hex digits)
 TOKEN_LINE = re.compile(r"^([0-9a-f]{40})\r?$", re.MULTILINE)
 #: colours a terminal gets (Django styles stderr when it is one)
 TERMINAL_STYLE = re.compile(r"\x1b\[[0-9;]*m")
-
-
-@dataclass
-class Live:
-    """Everything a rehearsal has running (what ``--serve`` keeps up)."""
-
-    run: StackRun
-    state_dir: Path
-    emulator: Emulator | None = None
-    database: LocalDatabase | None = None
-    principals: dict[str, str] = field(default_factory=dict)
-    """access key id -> label (``api``, ``worker``, ``execution role``)."""
-    credentials: dict[str, Credentials] = field(default_factory=dict)
-    task_definitions: dict[str, dict] = field(default_factory=dict)
-    tasks: dict[str, LocalTask] = field(default_factory=dict)
-    differences: EnvironmentDifferences | None = None
-    audit_offset: int = 0
-    token: str = ""
-
-    @property
-    def log_dir(self) -> Path:
-        return self.state_dir / "logs"
-
-    def containers_by_label(self) -> dict[str, LocalContainer]:
-        """The process to show when a principal fails: the service's main container."""
-        return {service: task.containers[-1] for service, task in self.tasks.items()}
-
-    def watch(self) -> None:
-        """Raise on a refused call by a task, or on a dead essential container."""
-        records, self.audit_offset = self.emulator.audit_since(self.audit_offset)
-        watched = {k: v for k, v in self.principals.items() if v in (API, WORKER)}
-        for record in denials(records, watched):
-            hint = ""
-            if self.differences and any(d[0] == QUEUE_VARIABLE for d in self.differences.different):
-                hint = self.differences.sentence()
-            raise denial_failure(record, principals=self.principals, account=MOTO_ACCOUNT_ID,
-                                 containers=self.containers_by_label(), hint=hint)
-        for task in self.tasks.values():
-            task.check_running()
-
-
-# --- Helpers on the recorded stack ---------------------------------------------------------------
-
-def _queues(run: StackRun) -> tuple[str, str]:
-    """(main queue URL, dead-letter queue URL) as the mock recorded them."""
-    queues = run.of_type("aws:sqs/queue:Queue")
-    main = next(q for q in queues if q.inputs.get("redrivePolicy"))
-    dlq = next(q for q in queues if q is not main)
-    return main.outputs["url"], dlq.outputs["url"]
-
-
-def _api_address(run: StackRun) -> tuple[str, str]:
-    """(Host, scheme) clients use to reach the api: the apiUrl output, else the ALB's DNS name."""
-    url = run.outputs.get("apiUrl")
-    if url:
-        parsed = urlparse(url)
-        return parsed.netloc, parsed.scheme
-    return run.one("aws:lb/loadBalancer:LoadBalancer").outputs["dnsName"], "http"
-
-
-def _health_path(run: StackRun, family: str) -> str:
-    """The load balancer's health check path for the service running ``family``."""
-    for service in run.of_type("aws:ecs/service:Service"):
-        if f"task-definition/{family}:" not in str(service.inputs.get("taskDefinition")):
-            continue
-        for target in service.inputs.get("loadBalancers") or []:
-            for group in run.of_type("aws:lb/targetGroup:TargetGroup"):
-                if group.outputs.get("arn") == target.get("targetGroupArn"):
-                    return (group.inputs.get("healthCheck") or {}).get("path") or "/"
-    return "/"
-
-
-def _alarm_names(run: StackRun) -> list[str]:
-    alarms = run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
-    return [str(r.outputs.get("name") or r.inputs.get("name")) for r in alarms]
 
 
 # --- Steps ----------------------------------------------------------------------------------------
@@ -199,7 +119,7 @@ def _enforce(live: Live) -> None:
 
 
 def _probes(live: Live, report: Report) -> None:
-    queue_url, dlq_url = _queues(live.run)
+    queue_url, dlq_url = queue_urls(live.run)
     report.probes = run_probes(
         live.emulator, {API: live.credentials[f"{API} probe"], WORKER: live.credentials[f"{WORKER} probe"]},
         queue_url=queue_url, dlq_url=dlq_url)
@@ -222,7 +142,7 @@ def _task(live: Live, service: str, report: Report) -> LocalTask:
         env = process_environment(container, secrets=secrets, overrides=overrides)
         containers.append(LocalContainer(service, container, env, overrides, local_port=port))
     report.execution_role += [a for a in agent.allowed if a not in report.execution_role]
-    health_path = _health_path(live.run, definition["family"])
+    health_path = health_check_path(live.run, definition["family"])
     return LocalTask(service, definition, containers, health_path=health_path)
 
 
@@ -241,7 +161,7 @@ def _readiness(live: Live, report: Report) -> None:
     import requests
 
     api = live.tasks[API].containers[-1]
-    host, scheme = _api_address(live.run)
+    host, scheme = api_address(live.run)
     response = requests.get(f"http://127.0.0.1:{api.local_port}/readyz", timeout=10,
                             headers={"Host": host, "X-Forwarded-Proto": scheme})
     report.readiness = f"{response.status_code} {response.text.strip()[:200]}"
@@ -276,9 +196,9 @@ def _api_token(live: Live) -> str:
 def _sync(live: Live, report: Report, plan: SyncPlan, say: Callable[[str], None]) -> None:
     live.token = _api_token(live)
     api = live.tasks[API].containers[-1]
-    host, scheme = _api_address(live.run)
+    host, scheme = api_address(live.run)
     client = alb_client(f"http://127.0.0.1:{api.local_port}", live.token, host=host, scheme=scheme)
-    queue_url, dlq_url = _queues(live.run)
+    queue_url, dlq_url = queue_urls(live.run)
     api_queue = plain_environment(api.definition).get(QUEUE_VARIABLE, "")
     worker = live.tasks[WORKER].containers[-1]
     worker_queue = plain_environment(worker.definition).get(QUEUE_VARIABLE, "")
@@ -332,7 +252,7 @@ def _logs_and_metrics(live: Live, report: Report) -> None:
 
 
 def _serve(live: Live, report: Report, say: Callable[[str], None]) -> None:
-    host, scheme = _api_address(live.run)
+    host, scheme = api_address(live.run)
     base = report.urls["api"]
     say("\nServing until Ctrl-C. The api only answers its stack's host names, so send the ALB's:")
     say(f"  curl -H 'Host: {host}' -H 'X-Forwarded-Proto: {scheme}' -H 'Authorization: Token {live.token}' "
@@ -424,7 +344,7 @@ def rehearse(
                 with steps.step("logs and metrics"):
                     _logs_and_metrics(live, report)
                 with steps.step("alarms"):
-                    report.alarms = observe.alarm_states(live.emulator, _alarm_names(run))
+                    report.alarms = observe.alarm_states(live.emulator, alarm_names(run))
                 report.calls = calls_by_principal(live.emulator.audit(), live.principals)
                 report.seconds = time.monotonic() - started
                 report.steps = steps.timings

@@ -3,7 +3,7 @@
 Servers are started once per session and only when a test asks for them: PostgreSQL (all
 database tests, through pytest-django's `django_db_modify_db_settings`) and a moto server
 (SQS). Worker and gunicorn subprocesses are per test. The plain building blocks are in
-tests/support (reusable outside pytest).
+localservices (shared with the rehearsal and the benchmarks) and tests/support (test-only).
 """
 
 import contextlib

@@ -133,3 +133,11 @@ def test_no_two_modules_import_each_other_directly_or_through_others():
 def test_the_cycle_check_finds_a_cycle():
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
+
+def test_no_source_file_is_over_400_lines_outside_migrations():
+    long_files = {
+        str(path.relative_to(REPO_ROOT)): count
+        for path in python_files()
+        if (count := len(path.read_text().splitlines())) > MAX_LINES
+    }
+    assert long_files == {}

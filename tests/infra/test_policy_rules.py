@@ -18,7 +18,8 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
 from policy.pack import build_policies
-from policy.rules import RULES, Resource, check_all, resources_from_records
+from policy.resources import Resource, resources_from_records
+from policy.rules import RULES, check_all
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -1,4 +1,4 @@
-"""Pulumi.yaml, Pulumi.dev.yaml, Pulumi.prod.yaml: typed, complete, and in line with infra/settings.py."""
+"""Pulumi.yaml, Pulumi.dev.yaml, Pulumi.prod.yaml: typed, complete, and in line with infra/settings/."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""proof/mockrun.py and stacks/__main__.py: the program runs under mocks exactly as Pulumi runs it."""
+"""proof/mockrun/ and stacks/__main__.py: the program runs under mocks exactly as Pulumi runs it."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """Test-only helpers (plain functions, no pytest): import batches written straight to the
-database (``imports``) and faults made on the database side (``database_faults``).
+database (``imports``), faults made on the database side (``database_faults``) and sample
+payloads in the app's validated form (``samples.parsed_samples``).
 
 What the rehearsal and the benchmarks share with the tests lives in ``localservices``.
 """

@@ -1,196 +1,19 @@
-"""IAM policy documents of the bootstrap, as pure functions (no Pulumi; tests call them directly).
-
-Naming rule that keeps the deploy role away from its own keys: everything the bootstrap creates is
-named ``ci-<prefix>-...`` (roles, policies, boundary, state bucket and key alias), which never
-matches the ``<prefix>-*`` patterns the deploy role may manage or pass.
-
-Scoping, by service (the IAM Service Authorization Reference decides what can be scoped):
-- by name prefix in ARNs: ECR, ECS (cluster, service, task definition family), SQS, SNS, Logs,
-  CloudWatch alarms and dashboards, Secrets Manager, RDS, IAM roles and policies, KMS aliases;
-- by the ``Project`` tag (aws:RequestTag on create, aws:ResourceTag after): EC2 networking, KMS
-  keys and the load balancer, whose ARNs carry random ids or generated names. The main program
-  tags every taggable resource ``Project=<appName>`` (infra/settings.py);
-- unscoped, because AWS allows nothing narrower: reads (Describe*/List*), ecr:GetAuthorizationToken,
-  ecs:DeregisterTaskDefinition / DescribeTaskDefinition.
-"""
+"""The deploy role's managed policies: the project's resources by name prefix or ``Project`` tag,
+IAM only for roles carrying the workload boundary, the state backend without deleting it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-
-VERSION = "2012-10-17"
-GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
-GITHUB_OIDC_URL = f"https://{GITHUB_OIDC_HOST}"
-STS_AUDIENCE = "sts.amazonaws.com"
-ECS_TASKS_SERVICE = "ecs-tasks.amazonaws.com"
-# The tag the main program puts on every taggable resource (infra/settings.py: Project=<appName>).
-PROJECT_TAG = "Project"
-# Service-linked roles the first deployment in an account may create.
-SERVICE_LINKED_ROLES = (
-    "ecs.amazonaws.com",
-    "ecs.application-autoscaling.amazonaws.com",
-    "elasticloadbalancing.amazonaws.com",
-    "rds.amazonaws.com",
+from healthkit_bootstrap.policies.documents import (
+    ECS_TASKS_SERVICE,
+    SERVICE_LINKED_ROLES,
+    Scope,
+    StateBackend,
+    ci_name,
+    document,
+    ecr_repositories,
+    log_groups,
+    statement,
 )
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Where the policies apply: one account, one partition, one project prefix."""
-
-    account_id: str
-    prefix: str
-    partition: str = "aws"
-
-    def arn(self, service: str, resource: str, region: str = "*") -> str:
-        return f"arn:{self.partition}:{service}:{region}:{self.account_id}:{resource}"
-
-    def iam(self, resource: str) -> str:
-        return f"arn:{self.partition}:iam::{self.account_id}:{resource}"
-
-    @property
-    def project_roles(self) -> str:
-        return self.iam(f"role/{self.prefix}-*")
-
-    @property
-    def tag_condition(self) -> dict:
-        return {"StringEquals": {f"aws:ResourceTag/{PROJECT_TAG}": self.prefix}}
-
-    @property
-    def request_tag_condition(self) -> dict:
-        return {"StringEquals": {f"aws:RequestTag/{PROJECT_TAG}": self.prefix}}
-
-
-@dataclass(frozen=True)
-class StateBackend:
-    """The Pulumi state bucket and the KMS key of its objects and of the stacks' secrets."""
-
-    bucket_arn: str
-    key_arn: str
-
-
-def ci_name(prefix: str, suffix: str) -> str:
-    """Names of the bootstrap's own resources: outside the ``<prefix>-*`` namespace on purpose."""
-    return f"ci-{prefix}-{suffix}"
-
-
-def statement(sid: str, actions: Sequence[str], resources: Sequence[str] | str, condition: dict | None = None,
-              effect: str = "Allow") -> dict:
-    result = {
-        "Sid": sid,
-        "Effect": effect,
-        "Action": sorted(actions),
-        "Resource": resources if isinstance(resources, str) else list(resources),
-    }
-    if condition:
-        result["Condition"] = condition
-    return result
-
-
-def document(*statements: dict) -> dict:
-    return {"Version": VERSION, "Statement": list(statements)}
-
-
-# --- trust ---------------------------------------------------------------------------------------
-
-
-def preview_subjects(repository: str) -> list[str]:
-    """OIDC `sub` of this repository's pull_request workflows (same-repository branches only:
-    workflows of fork pull requests get no id-token)."""
-    return [f"repo:{repository}:pull_request"]
-
-
-def deploy_subjects(repository: str, branch: str = "main", environment: str = "prod") -> list[str]:
-    """OIDC `sub` of this repository's jobs on the deploy branch, and of jobs in the protected environment."""
-    return [f"repo:{repository}:ref:refs/heads/{branch}", f"repo:{repository}:environment:{environment}"]
-
-
-def github_trust_policy(provider_arn: str, subjects: Sequence[str]) -> dict:
-    """Assumable only with a GitHub OIDC token for STS whose `sub` is exactly one of ``subjects``."""
-    if not subjects or any(c in s for s in subjects for c in "*?"):
-        raise ValueError(f"trust subjects must be exact, without wildcards: {subjects}")
-    return document({
-        "Sid": "GitHubActionsOidc",
-        "Effect": "Allow",
-        "Principal": {"Federated": provider_arn},
-        "Action": "sts:AssumeRoleWithWebIdentity",
-        "Condition": {
-            "StringEquals": {
-                f"{GITHUB_OIDC_HOST}:aud": STS_AUDIENCE,
-                f"{GITHUB_OIDC_HOST}:sub": list(subjects),
-            }
-        },
-    })
-
-
-# --- preview role --------------------------------------------------------------------------------
-
-
-def preview_policy(scope: Scope, state: StateBackend | None) -> dict:
-    """Inline policy of the preview role, next to the AWS managed ReadOnlyAccess.
-
-    ReadOnlyAccess can read resource configuration everywhere (what `pulumi preview` and
-    `--refresh` need), but also some data: this denies reading the application's data (queue
-    messages, secrets, log events) and objects of other buckets than the state's, and grants
-    reading the state and decrypting its secrets.
-    """
-    data_reads = ["sqs:ReceiveMessage", "secretsmanager:GetSecretValue", "logs:GetLogEvents",
-                  "logs:FilterLogEvents", "logs:StartQuery", "logs:GetLogRecord"]
-    statements = [statement("DenyApplicationData", data_reads, "*", effect="Deny")]
-    objects = ["s3:GetObject", "s3:GetObjectVersion"]
-    if state is None:
-        statements.append(statement("DenyBucketObjects", objects, "*", effect="Deny"))
-        return document(*statements)
-    deny_other_objects = statement("DenyObjectsOutsideState", objects, "*", effect="Deny")
-    del deny_other_objects["Resource"]
-    deny_other_objects["NotResource"] = [f"{state.bucket_arn}/*"]
-    statements += [
-        deny_other_objects,
-        statement("ReadState", ["s3:ListBucket"], [state.bucket_arn]),
-        statement("ReadStateObjects", ["s3:GetObject", "s3:GetObjectVersion"], [f"{state.bucket_arn}/*"]),
-        statement("DecryptState", ["kms:Decrypt", "kms:DescribeKey"], [state.key_arn]),
-    ]
-    return document(*statements)
-
-
-# --- the boundary of every project role ----------------------------------------------------------
-
-
-def log_groups(scope: Scope) -> list[str]:
-    """Log groups the project may use: `<prefix>-*`, `/ecs/<prefix>-*`, `/<prefix>/*` (streams included)."""
-    return [scope.arn("logs", f"log-group:{name}") for name in (f"{scope.prefix}-*", f"/ecs/{scope.prefix}-*", f"/{scope.prefix}/*")]
-
-
-def ecr_repositories(scope: Scope) -> list[str]:
-    return [scope.arn("ecr", f"repository/{scope.prefix}"), scope.arn("ecr", f"repository/{scope.prefix}-*")]
-
-
-def workload_boundary_policy(scope: Scope) -> dict:
-    """Permissions boundary required on every role the deploy role creates.
-
-    The most a project role (task role, execution role) can ever do, whatever policy the program
-    attaches: the project's queues, images, logs and secrets, KMS through those services, ECS Exec.
-    It caps the deploy role's IAM rights: a role it creates can never exceed this.
-    """
-    return document(
-        statement("Queues", ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
-                             "sqs:GetQueueUrl", "sqs:ReceiveMessage", "sqs:SendMessage"],
-                  [scope.arn("sqs", f"{scope.prefix}-*")]),
-        statement("PullImages", ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-                  ecr_repositories(scope)),
-        statement("RegistryLogin", ["ecr:GetAuthorizationToken"], "*"),
-        statement("WriteLogs", ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"], log_groups(scope)),
-        statement("ReadSecrets", ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
-                  [scope.arn("secretsmanager", f"secret:{scope.prefix}-*"), scope.arn("secretsmanager", "secret:rds!*")]),
-        statement("KeysThroughServices", ["kms:Decrypt", "kms:GenerateDataKey"], [scope.arn("kms", "key/*")],
-                  {"StringLike": {"kms:ViaService": ["sqs.*.amazonaws.com", "secretsmanager.*.amazonaws.com"]}}),
-        statement("EcsExec", ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
-                              "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"], "*"),
-    )
-
-
-# --- deploy role ---------------------------------------------------------------------------------
 
 
 def deploy_containers_policy(scope: Scope) -> dict:
@@ -459,18 +282,3 @@ def deploy_policies(scope: Scope, boundary_arn: str | None, state: StateBackend 
     if state is not None:
         policies["deploy-state"] = deploy_state_policy(state)
     return policies
-
-
-# --- state backend -------------------------------------------------------------------------------
-
-
-def state_bucket_policy(bucket_arn: str) -> dict:
-    """Bucket policy of the state bucket: TLS only."""
-    return document({
-        "Sid": "DenyInsecureTransport",
-        "Effect": "Deny",
-        "Principal": "*",
-        "Action": "s3:*",
-        "Resource": [bucket_arn, f"{bucket_arn}/*"],
-        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-    })

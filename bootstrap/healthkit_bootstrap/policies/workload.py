@@ -1,0 +1,29 @@
+"""The permissions boundary of every project role: the most a task or execution role can do."""
+
+from __future__ import annotations
+
+from healthkit_bootstrap.policies.documents import Scope, document, ecr_repositories, log_groups, statement
+
+
+def workload_boundary_policy(scope: Scope) -> dict:
+    """Permissions boundary required on every role the deploy role creates.
+
+    The most a project role (task role, execution role) can ever do, whatever policy the program
+    attaches: the project's queues, images, logs and secrets, KMS through those services, ECS Exec.
+    It caps the deploy role's IAM rights: a role it creates can never exceed this.
+    """
+    return document(
+        statement("Queues", ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
+                             "sqs:GetQueueUrl", "sqs:ReceiveMessage", "sqs:SendMessage"],
+                  [scope.arn("sqs", f"{scope.prefix}-*")]),
+        statement("PullImages", ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                  ecr_repositories(scope)),
+        statement("RegistryLogin", ["ecr:GetAuthorizationToken"], "*"),
+        statement("WriteLogs", ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"], log_groups(scope)),
+        statement("ReadSecrets", ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
+                  [scope.arn("secretsmanager", f"secret:{scope.prefix}-*"), scope.arn("secretsmanager", "secret:rds!*")]),
+        statement("KeysThroughServices", ["kms:Decrypt", "kms:GenerateDataKey"], [scope.arn("kms", "key/*")],
+                  {"StringLike": {"kms:ViaService": ["sqs.*.amazonaws.com", "secretsmanager.*.amazonaws.com"]}}),
+        statement("EcsExec", ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
+                              "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"], "*"),
+    )
