@@ -291,30 +291,6 @@ def test_with_a_certificate_443_serves_https_and_80_redirects(prod_https):
     assert prod_https.outputs["apiUrl"] == "https://api.example.com"
 
 
-def _admin_rules(run) -> dict[int, dict]:
-    return {r.inputs["priority"]: r.inputs for r in run.of_type("aws:lb/listenerRule:ListenerRule")}
-
-
-def test_by_default_the_admin_is_off_and_the_alb_answers_it_404(stacks):
-    for run in stacks:
-        (rule,) = _admin_rules(run).values()
-        assert rule["conditions"] == [{"pathPattern": {"values": ["/admin*"]}}]
-        response = rule["actions"][0]["fixedResponse"]
-        assert (response["statusCode"], response["contentType"]) == ("404", "application/json")
-        assert json.loads(response["messageBody"]) == {"errors": [{"message": "not found"}]}
-        assert run.environment("api", "api")["HEALTHKIT_ADMIN_ENABLED"] == "false"
-
-
-def test_admin_allowed_cidrs_reach_the_admin_and_nobody_else(prod_admin):
-    rules = _admin_rules(prod_admin)
-    allowed = rules[10]
-    assert {"sourceIp": {"values": ["203.0.113.0/24"]}} in allowed["conditions"]
-    assert {"pathPattern": {"values": ["/admin*"]}} in allowed["conditions"]
-    assert allowed["actions"][0]["type"] == "forward"
-    assert rules[20]["actions"][0]["fixedResponse"]["statusCode"] == "404"  # everyone else
-    assert prod_admin.environment("api", "api")["HEALTHKIT_ADMIN_ENABLED"] == "true"
-
-
 def test_outputs_tell_a_user_where_everything_is(prod):
     o = prod.outputs
 
