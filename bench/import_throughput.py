@@ -63,7 +63,8 @@ def _tables_emptied() -> None:
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "TRUNCATE healthkit_healthsample, healthkit_applehealthimportchunk, healthkit_applehealthimportbatch"
+            "TRUNCATE healthkit_healthsample, healthkit_healthsamplechange, healthkit_healthsampledeletion, "
+            "healthkit_applehealthimportchunk, healthkit_applehealthimportbatch"
         )
         cursor.execute("VACUUM ANALYZE healthkit_healthsample")
 
@@ -82,14 +83,22 @@ def _parsed(raw: list[dict]) -> list:
 def _chunks_stored(owner, raw: list[dict], *, chunk_size: int) -> list[str]:
     """A queued batch and its chunks, written as the api writes them (payloads validated); chunk ids."""
     from healthkit.models import AppleHealthImportBatch, AppleHealthImportChunk
+    from healthkit.sync.positions import batch_sequence_next
 
     payloads = [sample.to_payload() for sample in _parsed(raw)]
     batch = AppleHealthImportBatch.objects.create(
-        owner=owner, chunks_total=-(-len(payloads) // chunk_size), records_received=len(payloads)
+        owner=owner,
+        sequence=batch_sequence_next(),
+        chunks_total=-(-len(payloads) // chunk_size),
+        records_received=len(payloads),
     )
     chunks = AppleHealthImportChunk.objects.bulk_create(
         AppleHealthImportChunk(
-            batch=batch, index=index, payload=payloads[start : start + chunk_size], records_received=chunk_size
+            batch=batch,
+            index=index,
+            offset=start,
+            payload=payloads[start : start + chunk_size],
+            records_received=len(payloads[start : start + chunk_size]),
         )
         for index, start in enumerate(range(0, len(payloads), chunk_size))
     )
@@ -113,7 +122,6 @@ def chunk_path(raw: list[dict], *, chunk_size: int) -> PathResult:
 
 
 def naive_loop(raw: list[dict]) -> PathResult:
-    from healthkit.fingerprints import sample_fingerprint
     from healthkit.models import HealthSample
     from healthkit.services.samples import sample_fields
     from healthkit.validation import sample_parse
@@ -123,11 +131,8 @@ def naive_loop(raw: list[dict]) -> PathResult:
     started = time.perf_counter()
     for index, item in enumerate(raw):
         sample, _ = sample_parse(item, index=index)
-        HealthSample.objects.update_or_create(
-            owner=owner,
-            fingerprint=sample_fingerprint(owner_id=owner.pk, sample=sample),
-            defaults=sample_fields(sample),
-        )
+        fields = sample_fields(sample, owner_id=owner.pk)
+        HealthSample.objects.update_or_create(owner=owner, fingerprint=fields.pop("fingerprint"), defaults=fields)
     seconds = time.perf_counter() - started
     assert HealthSample.objects.filter(owner=owner).count() == len(raw)
     return PathResult("naive update_or_create loop", len(raw), seconds)
@@ -137,13 +142,12 @@ def _copy_columns() -> tuple[str, ...]:
     """COPY's column list: the owner, the sample's own fields, fingerprint, batch, timestamp."""
     from healthkit.services.samples import SAMPLE_FIELDS
 
-    return ("owner_id", *SAMPLE_FIELDS, "fingerprint", "import_batch_id", "created_at")
+    return ("owner_id", *SAMPLE_FIELDS, "position", "import_batch_id", "created_at", "updated_at")
 
 
 def raw_copy(raw: list[dict]) -> PathResult:
     from django.db import connection
     from django.utils import timezone
-    from healthkit.fingerprints import sample_fingerprint
     from healthkit.models import AppleHealthImportBatch, HealthSample
     from healthkit.services.samples import sample_fields
 
@@ -153,9 +157,8 @@ def raw_copy(raw: list[dict]) -> PathResult:
     now = timezone.now()
     rows = []
     for sample in _parsed(raw):
-        fields = sample_fields(sample) | {"metadata": json.dumps(sample.metadata)}
-        fingerprint = sample_fingerprint(owner_id=owner.pk, sample=sample)
-        rows.append((owner.pk, *fields.values(), fingerprint, batch.pk, now))
+        fields = sample_fields(sample, owner_id=owner.pk) | {"metadata": json.dumps(sample.metadata)}
+        rows.append((owner.pk, *fields.values(), 0, batch.pk, now, now))
     statement = f"COPY healthkit_healthsample ({', '.join(_copy_columns())}) FROM STDIN"
     started = time.perf_counter()
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:

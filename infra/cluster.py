@@ -36,6 +36,8 @@ class Cluster(pulumi.ComponentResource):
     """One ECS cluster for both services, and their log group."""
 
     cluster: aws.ecs.Cluster
+    capacity_providers: aws.ecs.ClusterCapacityProviders
+    """FARGATE and FARGATE_SPOT on the cluster: services depend on it (their strategies name them)."""
     log_group: aws.cloudwatch.LogGroup
     cluster_name: pulumi.Output[str]
     cluster_arn: pulumi.Output[str]
@@ -58,7 +60,7 @@ class Cluster(pulumi.ComponentResource):
             tags=args.tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        aws.ecs.ClusterCapacityProviders(
+        self.capacity_providers = aws.ecs.ClusterCapacityProviders(
             f"{name}-capacity-providers",
             cluster_name=self.cluster.name,
             capacity_providers=["FARGATE", "FARGATE_SPOT"],

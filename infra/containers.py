@@ -25,6 +25,9 @@ class EnvironmentInputs:
     db_port: int
     db_name: str
     db_ssl_mode: str
+    db_secret_arn: str
+    """Secrets Manager secret (JSON ``username``/``password``: RDS-managed or yours) the app reads
+    at connect time and again after a rotation (DB_SECRET_ARN; an ARN, not a secret)."""
     region: str
     queue_url: str
     task_time_limit_seconds: int
@@ -44,14 +47,13 @@ class EnvironmentInputs:
 
 @dataclass(frozen=True)
 class SecretInputs:
-    """ARNs of the Secrets Manager secrets the containers read (ECS ``secrets``).
+    """ARNs of the Secrets Manager secrets ECS puts into the containers (ECS ``secrets``).
 
-    ``django_secret_key_arn`` holds the key as its whole string; ``database_secret_arn`` is JSON
-    with ``username`` and ``password`` keys (RDS-managed or yours).
+    ``django_secret_key_arn`` holds the key as its whole string. The database credentials are
+    not here: they rotate, so the app reads them itself (``EnvironmentInputs.db_secret_arn``).
     """
 
     django_secret_key_arn: str
-    database_secret_arn: str
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,7 @@ def environment_block(e: EnvironmentInputs) -> list[dict]:
         "DB_PORT": str(e.db_port),
         "DB_NAME": e.db_name,
         "DB_SSLMODE": e.db_ssl_mode,
+        "DB_SECRET_ARN": e.db_secret_arn,
         "AWS_REGION": e.region,
         "CELERY_BROKER_URL": "sqs://",
         "CELERY_APPLE_HEALTH_QUEUE_URL": e.queue_url,
@@ -104,16 +107,12 @@ def environment_block(e: EnvironmentInputs) -> list[dict]:
 
 
 def secrets_block(s: SecretInputs) -> list[dict]:
-    """ECS ``secrets``: DJANGO_SECRET_KEY, DB_USER and DB_PASSWORD from Secrets Manager.
+    """ECS ``secrets``: DJANGO_SECRET_KEY from Secrets Manager, read once when a task starts.
 
-    A JSON key of a secret is selected with ``<arn>:<json-key>::`` (version stage and id empty:
-    AWSCURRENT).
+    Not the database password: ECS would fix it for the task's lifetime, and RDS rotates it every
+    7 days; the app reads that secret itself (DB_SECRET_ARN, backend.rotating_postgresql).
     """
-    return [
-        {"name": "DB_PASSWORD", "valueFrom": f"{s.database_secret_arn}:password::"},
-        {"name": "DB_USER", "valueFrom": f"{s.database_secret_arn}:username::"},
-        {"name": "DJANGO_SECRET_KEY", "valueFrom": s.django_secret_key_arn},
-    ]
+    return [{"name": "DJANGO_SECRET_KEY", "valueFrom": s.django_secret_key_arn}]
 
 
 def log_configuration(*, log_group_name: str, region: str, stream_prefix: str) -> dict:

@@ -34,10 +34,14 @@ class TaskRolesArgs:
     """Log groups the execution role may write to. Required (>= 1)."""
 
     secret_arns: Sequence[pulumi.Input[str]]
-    """Secrets the execution role may read (ECS ``secrets``). Required (>= 1)."""
+    """Secrets the execution role may read (ECS ``secrets``: the Django key). Required (>= 1)."""
 
     queue_arn: pulumi.Input[str]
     """The import queue: the api may send to it, the worker may consume it. Required."""
+
+    database_secret_arn: pulumi.Input[str]
+    """The database secret both task roles may read (the app reads its credentials at connect
+    time and after a rotation). Required."""
 
     permissions_boundary: pulumi.Input[str] | None = None
     """ARN of a permissions boundary policy set on all three roles. Default: none."""
@@ -57,6 +61,9 @@ class TaskRoles(pulumi.ComponentResource):
     execution_role: aws.iam.Role
     api_task_role: aws.iam.Role
     worker_task_role: aws.iam.Role
+    policies: list[aws.iam.RolePolicy]
+    """The three inline policies: what depends on a role's permissions (task definitions, services)
+    depends on these too, so no task starts before its role may pull, log and read secrets."""
 
     def __init__(self, name: str, args: TaskRolesArgs, opts: pulumi.ResourceOptions | None = None):
         check(bool(args.log_group_arns), "TaskRolesArgs", "log_group_arns", args.log_group_arns,
@@ -88,15 +95,19 @@ class TaskRoles(pulumi.ComponentResource):
             args.repository_arn, pulumi.Output.all(*args.log_group_arns), pulumi.Output.all(*args.secret_arns),
         ).apply(lambda v: json.dumps(policies.execution_role_policy(
             repository_arn=v[0], log_group_arns=v[1], secret_arns=v[2])))
-        queue_arn = pulumi.Output.from_input(args.queue_arn)
-        for role_name, target, doc in (
-            ("execution", self.execution_role, execution_doc),
-            ("api-task", self.api_task_role,
-             queue_arn.apply(lambda arn: json.dumps(policies.api_task_policy(queue_arn=arn)))),
-            ("worker-task", self.worker_task_role,
-             queue_arn.apply(lambda arn: json.dumps(policies.worker_task_policy(queue_arn=arn)))),
-        ):
+        task_inputs = pulumi.Output.all(args.queue_arn, args.database_secret_arn)
+
+        def task_doc(build) -> pulumi.Output[str]:
+            return task_inputs.apply(lambda v: json.dumps(build(queue_arn=v[0], database_secret_arn=v[1])))
+
+        self.policies = [
             aws.iam.RolePolicy(f"{name}-{role_name}-policy", role=target.id, policy=doc, opts=child)
+            for role_name, target, doc in (
+                ("execution", self.execution_role, execution_doc),
+                ("api-task", self.api_task_role, task_doc(policies.api_task_policy)),
+                ("worker-task", self.worker_task_role, task_doc(policies.worker_task_policy)),
+            )
+        ]
 
         self.register_outputs({
             "executionRoleArn": self.execution_role.arn,

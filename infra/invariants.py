@@ -62,12 +62,24 @@ WORKER_QUEUE_ACTIONS = (
     "sqs:GetQueueAttributes",
     "sqs:SendMessage",
 )
+#: What both task roles may do with the database secret (read it at connect time and after a
+#: rotation); scoped to that one secret ARN.
+DATABASE_SECRET_ACTIONS = ("secretsmanager:GetSecretValue",)
 #: Actions no task role may ever hold.
 FORBIDDEN_TASK_ACTIONS = ("sqs:CreateQueue", "sqs:ListQueues", "sqs:DeleteQueue", "sqs:PurgeQueue")
 #: The only action that may be granted on Resource "*" (AWS offers no resource-level scoping).
 STAR_RESOURCE_ACTIONS = ("ecr:GetAuthorizationToken",)
 
 # --- AWS limits -------------------------------------------------------------------------------
+
+#: The Fargate platform version both services run ("LATEST": 1.4.0 or later for Linux).
+FARGATE_PLATFORM_VERSION = "LATEST"
+
+#: Oldest Fargate platform version whose FARGATE_SPOT capacity runs each CPU architecture. From the
+#: ECS API Reference, CapacityProviderStrategyItem (also in botocore's ECS model): "FARGATE_SPOT
+#: supports Linux tasks with the X86_64 architecture on platform version 1.3.0 or later.
+#: FARGATE_SPOT supports Linux tasks with the ARM64 architecture on platform version 1.4.0 or later."
+SPOT_MIN_PLATFORM_VERSION = {"X86_64": "1.3.0", "ARM64": "1.4.0"}
 
 SQS_MAX_VISIBILITY_SECONDS = 43_200
 SQS_MIN_RETENTION_SECONDS = 60
@@ -95,6 +107,21 @@ FARGATE_CPU_MEMORY: dict[int, tuple[int, ...]] = {
     8192: _steps(16384, 61440, 4096),
     16384: _steps(32768, 122880, 8192),
 }
+
+
+def spot_platform_problem(cpu_architecture: str, platform_version: str) -> str | None:
+    """None when FARGATE_SPOT runs ``cpu_architecture`` tasks on ``platform_version``, else why."""
+    minimum = SPOT_MIN_PLATFORM_VERSION.get(cpu_architecture)
+    if minimum is None:
+        return f"FARGATE_SPOT runs no {cpu_architecture} tasks"
+    if platform_version == "LATEST":
+        return None
+
+    def parts(version: str) -> tuple[int, ...]:
+        return tuple(int(p) for p in version.split("."))
+    if parts(platform_version) < parts(minimum):
+        return f"FARGATE_SPOT runs {cpu_architecture} tasks on platform version {minimum} or later, not {platform_version}"
+    return None
 
 
 def visibility_timeout_for(task_time_limit_seconds: int) -> int:

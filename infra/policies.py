@@ -49,7 +49,7 @@ def execution_role_policy(
     *, repository_arn: str, log_group_arns: Sequence[str], secret_arns: Sequence[str],
 ) -> dict:
     """What ECS needs to start the tasks: pull from this repository, write to these log groups,
-    read these secrets (the ``secrets`` of the container definitions)."""
+    read these secrets (the ``secrets`` of the container definitions: the Django key)."""
     return _doc(
         {
             "Sid": "EcrAuthToken",
@@ -82,25 +82,39 @@ def execution_role_policy(
     )
 
 
-def api_task_policy(*, queue_arn: str) -> dict:
-    """The api task role: enqueue to the stack's queue and read its attributes (readiness)."""
+def _database_secret_statement(database_secret_arn: str) -> dict:
+    """Read the database secret (the app's credentials, re-read after a rotation). The secret is
+    encrypted with the AWS managed key aws/secretsmanager, whose key policy lets Secrets Manager
+    decrypt for any caller allowed GetSecretValue: no kms:Decrypt is needed (with a customer
+    managed key it would be, on that key)."""
+    return {
+        "Sid": "ReadDatabaseSecret",
+        "Effect": "Allow",
+        "Action": list(inv.DATABASE_SECRET_ACTIONS),
+        "Resource": [database_secret_arn],
+    }
+
+
+def api_task_policy(*, queue_arn: str, database_secret_arn: str) -> dict:
+    """The api task role: enqueue to the stack's queue and read its attributes (readiness), and
+    read the database secret."""
     return _doc({
         "Sid": "EnqueueImports",
         "Effect": "Allow",
         "Action": list(inv.API_QUEUE_ACTIONS),
         "Resource": [queue_arn],
-    })
+    }, _database_secret_statement(database_secret_arn))
 
 
-def worker_task_policy(*, queue_arn: str) -> dict:
+def worker_task_policy(*, queue_arn: str, database_secret_arn: str) -> dict:
     """The worker task role: consume the stack's queue (receive, delete, extend visibility),
-    read its attributes, and send (Celery retries re-publish)."""
+    read its attributes, and send (Celery retries re-publish); read the database secret."""
     return _doc({
         "Sid": "ConsumeImports",
         "Effect": "Allow",
         "Action": list(inv.WORKER_QUEUE_ACTIONS),
         "Resource": [queue_arn],
-    })
+    }, _database_secret_statement(database_secret_arn))
 
 
 def deny_insecure_transport_queue_policy(*, queue_arn: str) -> dict:
@@ -125,23 +139,20 @@ def redrive_allow_policy(*, source_queue_arn: str) -> dict:
     return {"redrivePermission": "byQueue", "sourceQueueArns": [source_queue_arn]}
 
 
-def ecr_lifecycle_policy(*, max_images: int, untagged_expiry_days: int) -> dict:
-    """ECR lifecycle: expire untagged images after N days; keep at most ``max_images`` in all."""
+def ecr_lifecycle_policy(*, max_images: int) -> dict:
+    """ECR lifecycle: keep the ``max_images`` most recent images, tagged or not; expire older ones.
+
+    No rule expires untagged images by age. Tags are immutable here, so nothing is ever untagged by
+    a re-push: the only untagged images are the children of an image index (the platform manifest
+    and the build's attestation manifest that ``awsx.ecr.Image`` pushes through docker-build, whose
+    tag and digest name the index). A task definition pinned to such an index runs its untagged
+    platform manifest, and an "untagged older than N days" rule would expire it under a running
+    service. Counting keeps an index and its children together (pushed at once, they age together).
+    """
     return {
         "rules": [
             {
                 "rulePriority": 1,
-                "description": f"Expire untagged images after {untagged_expiry_days} days",
-                "selection": {
-                    "tagStatus": "untagged",
-                    "countType": "sinceImagePushed",
-                    "countUnit": "days",
-                    "countNumber": untagged_expiry_days,
-                },
-                "action": {"type": "expire"},
-            },
-            {
-                "rulePriority": 2,
                 "description": f"Keep the {max_images} most recent images",
                 "selection": {
                     "tagStatus": "any",

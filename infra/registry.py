@@ -100,8 +100,6 @@ class RegistryArgs:
     max_images: int = 50
     """Lifecycle: keep at most this many images. 1-1000. Default: 50."""
 
-    untagged_expiry_days: int = 7
-    """Lifecycle: untagged images expire after this many days. >= 1. Default: 7."""
 
     protect: bool = False
     """Pulumi ``protect`` on the repository and no force-delete of a non-empty one (prod).
@@ -142,8 +140,6 @@ class Registry(pulumi.ComponentResource):
               "must be linux/amd64 or linux/arm64", "match the task cpuArchitecture")
         check(1 <= args.max_images <= 1000, "RegistryArgs", "max_images", args.max_images,
               "must be between 1 and 1000", "choose e.g. 50")
-        check(args.untagged_expiry_days >= 1, "RegistryArgs", "untagged_expiry_days",
-              args.untagged_expiry_days, "must be >= 1", "choose e.g. 7")
         super().__init__("healthkit:registry:Registry", name, None, opts)
 
         self.repository = aws.ecr.Repository(
@@ -160,7 +156,7 @@ class Registry(pulumi.ComponentResource):
             f"{name}-lifecycle",
             repository=self.repository.name,
             policy=json.dumps(policies.ecr_lifecycle_policy(
-                max_images=args.max_images, untagged_expiry_days=args.untagged_expiry_days)),
+                max_images=args.max_images)),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.repository_url = self.repository.repository_url

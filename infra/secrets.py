@@ -37,6 +37,8 @@ class AppSecrets(pulumi.ComponentResource):
     """The Django secret key in Secrets Manager."""
 
     django_secret_key: aws.secretsmanager.Secret
+    django_secret_key_version: aws.secretsmanager.SecretVersion
+    """The key's value: a task started before it exists could not read the secret."""
     django_secret_key_arn: pulumi.Output[str]
 
     def __init__(self, name: str, args: AppSecretsArgs, opts: pulumi.ResourceOptions | None = None):
@@ -61,7 +63,7 @@ class AppSecrets(pulumi.ComponentResource):
             tags=args.tags,
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
-        aws.secretsmanager.SecretVersion(
+        self.django_secret_key_version = aws.secretsmanager.SecretVersion(
             f"{name}-django-secret-key-version",
             secret_id=self.django_secret_key.id,
             secret_string=value.result,

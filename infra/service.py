@@ -45,6 +45,11 @@ def capacity_provider_strategy(*, spot_percent: int, on_demand_base: int = 0) ->
     ]
 
 
+#: Minutes ``pulumi up`` waits for a service to become steady (the provider's default timeout).
+DEFAULT_ROLLOUT_TIMEOUT_MINUTES = 20
+ROLLOUT_TIMEOUT_RANGE = (5, 180)
+
+
 @dataclass
 class LoadBalancerTarget:
     """Where a service registers its tasks."""
@@ -101,7 +106,12 @@ class FargateServiceArgs:
     """Initial task count (autoscaling owns it afterwards: changes are ignored). Default: 1."""
 
     cpu_architecture: str = "X86_64"
-    """``X86_64`` or ``ARM64``; Spot needs X86_64. Default: X86_64."""
+    """``X86_64`` or ``ARM64`` (both run on Fargate Spot: ARM64 on platform version 1.4.0+).
+    Default: X86_64."""
+
+    platform_version: str = inv.FARGATE_PLATFORM_VERSION
+    """Fargate platform version (``LATEST`` or e.g. ``1.4.0``); with Spot it must be one that runs
+    the architecture (:func:`infra.invariants.spot_platform_problem`). Default: LATEST."""
 
     capacity_providers: Sequence[CapacityShare] = (CapacityShare("FARGATE", 1),)
     """Capacity provider strategy. Default: all FARGATE."""
@@ -113,6 +123,20 @@ class FargateServiceArgs:
     health_check_grace_period_seconds: int = 60
     """With a load balancer: seconds ECS ignores failing target health of a new task.
     Default: 60."""
+
+    rollout_timeout_minutes: int = DEFAULT_ROLLOUT_TIMEOUT_MINUTES
+    """How long ``pulumi up`` waits for the service to reach a steady state after creating or
+    updating it (``wait_for_steady_state``); a deployment the circuit breaker fails, or one still
+    not steady then, fails the ``up``. 5-180. Default: 20 (the provider's own default)."""
+
+    task_depends_on: Sequence[pulumi.Resource] = ()
+    """What must exist before the task definition and the service: the execution role's policy
+    (ECS pulls the image, writes logs and reads secrets with it when the first task starts) and
+    the secret versions the containers read. Default: none."""
+
+    service_depends_on: Sequence[pulumi.Resource] = ()
+    """What must exist before the service only: the cluster's capacity providers (a service whose
+    strategy names FARGATE_SPOT before the cluster has it is refused). Default: none."""
 
     tags: dict[str, str] = field(default_factory=dict)
     """Tags on the task definition and service (propagated to tasks). Default: none."""
@@ -131,7 +155,8 @@ def _port_problem(definitions: list[dict], target: LoadBalancerTarget | None) ->
 
 
 class FargateService(pulumi.ComponentResource):
-    """Task definition + ECS service with circuit breaker rollback."""
+    """Task definition + ECS service with circuit breaker rollback; ``pulumi up`` waits until the
+    service is steady."""
 
     task_definition: aws.ecs.TaskDefinition
     service: aws.ecs.Service
@@ -144,14 +169,18 @@ class FargateService(pulumi.ComponentResource):
         check(args.cpu_architecture in ("X86_64", "ARM64"), "FargateServiceArgs", "cpu_architecture",
               args.cpu_architecture, "must be X86_64 or ARM64", "use X86_64")
         spot = any(c.capacity_provider == "FARGATE_SPOT" for c in args.capacity_providers)
-        check(not spot or args.cpu_architecture == "X86_64", "FargateServiceArgs", "capacity_providers",
-              [c.capacity_provider for c in args.capacity_providers],
-              "FARGATE_SPOT runs X86_64 only", "drop Spot or use X86_64")
+        spot_problem = inv.spot_platform_problem(args.cpu_architecture, args.platform_version) if spot else None
+        check(spot_problem is None, "FargateServiceArgs", "platform_version", args.platform_version,
+              str(spot_problem), "use LATEST (or 1.4.0 or later)")
         check(sum(1 for c in args.capacity_providers if c.base) <= 1, "FargateServiceArgs",
               "capacity_providers", args.capacity_providers, "only one provider may have a base",
               "set base on FARGATE only")
         check(args.desired_count >= 0, "FargateServiceArgs", "desired_count", args.desired_count,
               "must be >= 0", "use 1")
+        low, high = ROLLOUT_TIMEOUT_RANGE
+        check(low <= args.rollout_timeout_minutes <= high, "FargateServiceArgs", "rollout_timeout_minutes",
+              args.rollout_timeout_minutes, f"must be between {low} and {high}",
+              f"use {DEFAULT_ROLLOUT_TIMEOUT_MINUTES}")
         if isinstance(args.container_definitions, (list, tuple)):  # known now: check now, else once resolved
             port_problem = _port_problem(list(args.container_definitions), args.load_balancer)
             check(port_problem is None, "FargateServiceArgs", "load_balancer",
@@ -179,7 +208,7 @@ class FargateService(pulumi.ComponentResource):
             execution_role_arn=args.execution_role_arn,
             task_role_arn=args.task_role_arn,
             tags=args.tags,
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.task_depends_on)),
         )
         load_balancers: list[Any] = []
         grace = None
@@ -201,7 +230,7 @@ class FargateService(pulumi.ComponentResource):
                     capacity_provider=c.capacity_provider, weight=c.weight, base=c.base)
                 for c in args.capacity_providers
             ],
-            platform_version="LATEST",
+            platform_version=args.platform_version,
             network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
                 subnets=args.subnet_ids, security_groups=list(args.security_group_ids), assign_public_ip=False),
             load_balancers=load_balancers,
@@ -211,11 +240,16 @@ class FargateService(pulumi.ComponentResource):
             deployment_maximum_percent=200,
             enable_ecs_managed_tags=True,
             propagate_tags="SERVICE",
-            wait_for_steady_state=False,
+            # `pulumi up` fails when the deployment does: a crash-looping container, a failed
+            # migrate or a health check that never passes (docs/deploy.md, "When a rollout fails").
+            wait_for_steady_state=True,
             tags=args.tags,
             opts=pulumi.ResourceOptions(
                 parent=self, ignore_changes=["desiredCount"],
-                depends_on=list(args.load_balancer.depends_on) if args.load_balancer else []),
+                custom_timeouts=pulumi.CustomTimeouts(
+                    create=f"{args.rollout_timeout_minutes}m", update=f"{args.rollout_timeout_minutes}m"),
+                depends_on=[*args.task_depends_on, *args.service_depends_on,
+                            *(args.load_balancer.depends_on if args.load_balancer else ())]),
         )
         self.service_name = self.service.name
         self.register_outputs({"serviceName": self.service_name, "taskDefinitionArn": self.task_definition.arn})

@@ -20,6 +20,17 @@ class ApiClient:
             f"{self.base_url}/api/v1/imports", json={"samples": samples}, headers=headers, timeout=self.timeout
         )
 
+    def import_body_post(self, body: dict, *, path: str = "/api/v1/imports") -> requests.Response:
+        """POST any body (samples and/or deleted, or a Health Auto Export body with its path)."""
+        return self.session.post(f"{self.base_url}{path}", json=body, timeout=self.timeout)
+
+    def changes(self, since: str | None = None, *, limit: int = 1000) -> dict:
+        """One page of GET /api/v1/changes."""
+        params = {"limit": limit} | ({"since": since} if since is not None else {})
+        response = self.session.get(f"{self.base_url}/api/v1/changes", params=params, timeout=self.timeout)
+        response.raise_for_status()
+        return response.json()
+
     def import_status(self, batch_id: str) -> dict:
         response = self.session.get(f"{self.base_url}/api/v1/imports/{batch_id}", timeout=self.timeout)
         response.raise_for_status()

@@ -30,7 +30,11 @@ STATEFUL_TYPES = frozenset({
     "aws:cloudwatch/logGroup:LogGroup",
 })
 
+#: Never plain environment. DJANGO_SECRET_KEY comes from ECS secrets; the database credentials
+#: rotate, so the app reads them from the secret DB_SECRET_ARN names (runtime-contract.md).
 SECRET_VARIABLES = ("DJANGO_SECRET_KEY", "DB_USER", "DB_PASSWORD")
+ECS_SECRET_VARIABLES = ("DJANGO_SECRET_KEY",)
+DATABASE_SECRET_VARIABLE = "DB_SECRET_ARN"
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,8 @@ from policy.resources import (
     ROLE,
     ROLE_POLICY,
     SCALABLE_TARGET,
+    DATABASE_SECRET_VARIABLE,
+    ECS_SECRET_VARIABLES,
     SECRET_VARIABLES,
     STATEFUL_TYPES,
     TARGET_GROUP,
@@ -108,8 +110,12 @@ def task_definition_secrets_not_plain(r: Resource) -> list[str]:
         for name in SECRET_VARIABLES:
             if name in env:
                 out.append(f"{r.name}/{c.get('name')}: {name} is plain environment; use ECS secrets")
+        for name in ECS_SECRET_VARIABLES:
             if name not in secret_names:
                 out.append(f"{r.name}/{c.get('name')}: {name} missing from secrets")
+        if not str(env.get(DATABASE_SECRET_VARIABLE, "")).startswith("arn:"):
+            out.append(f"{r.name}/{c.get('name')}: {DATABASE_SECRET_VARIABLE} must name the database secret's ARN "
+                       "(the app reads its rotating credentials there)")
         if "AWS_ENDPOINT_URL_SQS" in env:
             out.append(f"{r.name}/{c.get('name')}: AWS_ENDPOINT_URL_SQS must never be set in AWS")
     return out
@@ -256,18 +262,18 @@ def sqs_statements_scoped_to_stack_queues(resources: Sequence[Resource]) -> list
     return out
 
 
-def _role_actions(resources: Sequence[Resource], role_arn: str) -> set[str]:
+def _role_grants(resources: Sequence[Resource], role_arn: str) -> dict[str, set[str]]:
+    """Action -> the resources a role's Allow statements grant it on."""
     roles = [r for r in _of(resources, ROLE) if r.props.get("arn") == role_arn]
     names = {r.props.get("name") for r in roles} | {r.props.get("id") for r in roles}
-    actions: set[str] = set()
-    for policy in _of(resources, ROLE_POLICY):
-        if policy.props.get("role") in names:
-            for s in allow_statements(policy):
-                actions |= set(as_list(s.get("Action")))
-    for role in roles:
-        for s in allow_statements(role):
-            actions |= set(as_list(s.get("Action")))
-    return actions
+    statements = [s for policy in _of(resources, ROLE_POLICY) if policy.props.get("role") in names
+                  for s in allow_statements(policy)]
+    statements += [s for role in roles for s in allow_statements(role)]
+    grants: dict[str, set[str]] = {}
+    for s in statements:
+        for action in as_list(s.get("Action")):
+            grants.setdefault(action, set()).update(as_list(s.get("Resource")))
+    return grants
 
 
 def task_roles_least_privilege(resources: Sequence[Resource]) -> list[str]:
@@ -279,14 +285,22 @@ def task_roles_least_privilege(resources: Sequence[Resource]) -> list[str]:
         if kind is None:
             continue
         allowed = set(inv.WORKER_QUEUE_ACTIONS if kind == "worker" else inv.API_QUEUE_ACTIONS)
-        actions = _role_actions(resources, td.props.get("taskRoleArn"))
+        grants = _role_grants(resources, td.props.get("taskRoleArn"))
+        actions = set(grants)
         sqs = {a for a in actions if a.startswith("sqs:")}
         if sqs - allowed:
             out.append(f"{td.name} ({kind}) task role holds {sorted(sqs - allowed)}; allowed: {sorted(allowed)}")
         if allowed - sqs:
             out.append(f"{td.name} ({kind}) task role lacks {sorted(allowed - sqs)}")
-        if actions - sqs:
-            out.append(f"{td.name} ({kind}) task role holds non-SQS actions {sorted(actions - sqs)}")
+        secret_actions = set(inv.DATABASE_SECRET_ACTIONS)
+        if actions - sqs - secret_actions:
+            out.append(f"{td.name} ({kind}) task role holds {sorted(actions - sqs - secret_actions)}; beyond SQS it "
+                       f"may only {sorted(secret_actions)} the database secret")
+        database_secret = {container_env(c).get(DATABASE_SECRET_VARIABLE) for c in container_definitions(td)} - {None}
+        for action in secret_actions & actions:
+            if grants[action] != database_secret:
+                out.append(f"{td.name} ({kind}) task role may {action} on {sorted(grants[action])}, not only the "
+                           f"database secret {sorted(database_secret)}")
     return out
 
 
@@ -313,7 +327,8 @@ RULES: tuple[Rule, ...] = (
     Rule("iam-no-queue-management", "No role may create, list, purge or delete queues.",
          "resource", iam_no_forbidden_sqs_actions, frozenset({ROLE, ROLE_POLICY, IAM_POLICY})),
     Rule("secrets-never-plain-environment",
-         "DJANGO_SECRET_KEY, DB_USER and DB_PASSWORD come from ECS secrets; AWS_ENDPOINT_URL_SQS is never set.",
+         "DJANGO_SECRET_KEY comes from ECS secrets; DB_USER/DB_PASSWORD are never plain environment (DB_SECRET_ARN names "
+         "the rotating database secret); AWS_ENDPOINT_URL_SQS is never set.",
          "resource", task_definition_secrets_not_plain, frozenset({TASK_DEFINITION})),
     Rule("worker-container-contract",
          "Worker: stopTimeout 120, no ports, heartbeat health check, soft shutdown below stopTimeout.",

@@ -1,9 +1,9 @@
 """What the ECS agent does with a task's execution role: authenticate to ECR, read the secrets
 of the container definitions, and ship the containers' output to CloudWatch Logs.
 
-moto's server checks the resource ARN of a call only for SQS, IAM, STS and S3; for Secrets
-Manager and CloudWatch Logs it compares the policies' ``Resource`` with ``*``, so a correctly
-scoped execution role would be refused everything. The agent therefore evaluates the execution
+moto's server checks the resource ARN of a call only for SQS, IAM, STS and S3 (and, taught by
+:mod:`rehearsal.emulator`, Secrets Manager); for CloudWatch Logs it compares the policies'
+``Resource`` with ``*``, so a correctly scoped execution role would be refused everything. The agent therefore evaluates the execution
 role's own policies (read back from the emulator) with moto's IAM policy engine for the exact
 ARN it is about to use, refuses what they do not allow, and then makes the call as the
 rehearsal's user. ``ecr:GetAuthorizationToken`` (``Resource: "*"``) is called with the execution

@@ -33,6 +33,7 @@ from proof.mockrun import RecordedResource, StackRun
 from rehearsal.arns import ArnMap
 from rehearsal.database import LocalDatabase
 from rehearsal.emulator import Emulator
+from rehearsal.rotation import SECRET_VARIABLE as DATABASE_SECRET_VARIABLE
 from rehearsal.trust import TrustAdaptation, adapt_trust_policy
 
 #: Resource types the emulator does not create, and why.
@@ -265,8 +266,9 @@ def _task_definition(resource: RecordedResource, ctx: DeployContext) -> str:
 
 def _external_secrets_create(ctx: DeployContext) -> list[Outcome]:
     """Secrets the task definitions read but the stack does not create (``database: existing``
-    names one by ARN): created first, so the policies that name them are rewritten too. One
-    read for ``username``/``password`` holds the local database's credentials."""
+    names one by ARN): created first, so the policies that name them are rewritten too. The
+    database secret (named by DB_SECRET_ARN, or read for ``username``/``password``) holds the
+    local database's credentials."""
     made_by_stack = {r.outputs.get("arn") for r in ctx.run.of_type("aws:secretsmanager/secret:Secret")}
     for instance in ctx.run.of_type("aws:rds/instance:Instance"):
         made_by_stack |= {s.get("secretArn") for s in instance.outputs.get("masterUserSecrets") or []}
@@ -279,6 +281,9 @@ def _external_secrets_create(ctx: DeployContext) -> list[Outcome]:
                 base, key = _secret_base_arn(secret["valueFrom"])
                 if base not in made_by_stack:
                     keys.setdefault(base, set()).add(key)
+    database_secret = env.get(DATABASE_SECRET_VARIABLE)
+    if database_secret and database_secret not in made_by_stack:
+        keys.setdefault(database_secret, set()).update({"username", "password"})
     outcomes = []
     for mock_arn, json_keys in keys.items():
         if {"username", "password"} & json_keys:

@@ -121,6 +121,25 @@ class AuditMiddleware:
         return chunks
 
 
+def _authorize_secrets_by_arn() -> None:
+    """Make moto authorize Secrets Manager calls against the secret they name, as AWS does.
+
+    moto checks the resource of a call only for SQS, IAM, STS and S3; for other services it
+    compares the policy's ``Resource`` with ``*``, which a policy scoped to one secret (the task
+    roles' GetSecretValue on the database secret) never matches. Its responses take the resource
+    from ``_determine_resource`` (SQS's does the same with the queue): here, the ARN of the secret
+    ``SecretId`` names.
+    """
+    from moto.secretsmanager.responses import SecretsManagerResponse
+
+    def _determine_resource(self) -> str:
+        secret_id = self._get_param("SecretId")
+        secret = self.backend.secrets.get(secret_id) if secret_id else None
+        return secret.arn if secret is not None else "*"
+
+    SecretsManagerResponse._determine_resource = _determine_resource
+
+
 def serve(argv: list[str] | None = None) -> None:
     """The child process: moto's server app behind :class:`AuditMiddleware`."""
     parser = argparse.ArgumentParser(prog="python -m rehearsal.emulator")
@@ -138,6 +157,7 @@ def serve(argv: list[str] | None = None) -> None:
             pass
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    _authorize_secrets_by_arn()
     app = AuditMiddleware(DomainDispatcherApplication(create_backend_app), args.audit)
     run_simple("127.0.0.1", args.port, app, threaded=True, request_handler=QuietHandler)
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from rehearsal.deploy import Outcome
 from rehearsal.environment import Override
 from rehearsal.probes import ProbeResult
+from rehearsal.rotation import RotationAudit
 from rehearsal.steps import StepTiming
 from rehearsal.sync import BatchAudit
 
@@ -34,6 +35,8 @@ class Report:
     health: list[str] = field(default_factory=list)
     """Results of the worker's health check command."""
     sync: BatchAudit | None = None
+    rotation: RotationAudit | None = None
+    """The password rotation under the running services, and the sync after it."""
     queues_after: dict[str, dict[str, int]] = field(default_factory=dict)
     calls: dict[str, dict[str, Counter]] = field(default_factory=dict)
     """SQS (and other) calls per principal: ``{"api": {"allowed": Counter, "denied": Counter}}``."""
@@ -138,6 +141,19 @@ def render(report: Report) -> str:
         out.append(f"  duration: {s.seconds:.1f} s ({rate:.0f} samples/s)")
         for name, depth in report.queues_after.items():
             out.append(f"  after: {name}: {depth.get('visible', 0)} visible, {depth.get('in_flight', 0)} in flight")
+
+    if report.rotation:
+        r = report.rotation
+        out += _section("Database password rotation (under the running api and worker)")
+        out.append(f"  secret {r.secret_arn}: version {r.version_before} -> {r.version_after}")
+        out.append(f"  user {r.user!r}: new password in PostgreSQL, {r.sessions_ended} sessions ended, old password "
+                   + ("refused" if r.old_password_refused else "STILL ACCEPTED"))
+        out.append("  secret read again (GetSecretValue after the rotation): "
+                   + (", ".join(f"{who} x{n}" for who, n in sorted(r.rereads.items())) or "by nobody"))
+        if r.sync:
+            out.append(f"  sync after it: {r.sync.samples_posted} new samples, {len(r.sync.batches)} batches, "
+                       f"{r.sync.chunks} chunks (succeeded {r.sync.total('chunks_succeeded')}, "
+                       f"failed {r.sync.total('chunks_failed')}), created {r.sync.total('records_created')}")
 
     if report.calls:
         out += _section("AWS calls by principal (from the emulator's audit trail)")

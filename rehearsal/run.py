@@ -11,6 +11,10 @@
 7. start worker: ``worker`` until its health check command passes; the two task definitions
    must share one environment block;
 8. sync: a synthetic HealthKit sync through the api, then the queue must be empty;
+   then the database password rotates under the running api and worker (new password in the
+   local PostgreSQL and in the emulator's secret, old one refused, sessions ended) and a second
+   sync of new samples must complete, both services having read the secret again
+   (:mod:`rehearsal.rotation`);
 9. worker health, logs and metrics, alarms: the health check again, the processes' output
    shipped to the log group as the awslogs driver would, EMF lines counted, alarm states.
 
@@ -29,6 +33,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +58,7 @@ from rehearsal.environment import local_overrides, plain_environment, process_en
 from rehearsal.live import API, WORKER, Live, alarm_names, api_address, health_check_path, queue_urls
 from rehearsal.probes import run_probes
 from rehearsal.report import Report
+from rehearsal.rotation import SECRET_VARIABLE, rehearse_rotation
 from rehearsal.steps import RehearsalFailed, StepFailed, Steps, tail
 from rehearsal.sync import SyncPlan, alb_client, synthetic_sync
 from rehearsal.tasks import LocalContainer, LocalTask
@@ -193,11 +199,16 @@ def _api_token(live: Live) -> str:
     return tokens[-1]
 
 
-def _sync(live: Live, report: Report, plan: SyncPlan, say: Callable[[str], None]) -> None:
-    live.token = _api_token(live)
+def _client(live: Live):
     api = live.tasks[API].containers[-1]
     host, scheme = api_address(live.run)
-    client = alb_client(f"http://127.0.0.1:{api.local_port}", live.token, host=host, scheme=scheme)
+    return alb_client(f"http://127.0.0.1:{api.local_port}", live.token, host=host, scheme=scheme)
+
+
+def _sync(live: Live, report: Report, plan: SyncPlan, say: Callable[[str], None]) -> None:
+    live.token = _api_token(live)
+    client = _client(live)
+    api = live.tasks[API].containers[-1]
     queue_url, dlq_url = queue_urls(live.run)
     api_queue = plain_environment(api.definition).get(QUEUE_VARIABLE, "")
     worker = live.tasks[WORKER].containers[-1]
@@ -221,6 +232,22 @@ def _sync(live: Live, report: Report, plan: SyncPlan, say: Callable[[str], None]
                              log_tail=tail(worker.log_text()))
         time.sleep(0.25)
     report.queues_after = depths
+
+
+def _rotation(live: Live, report: Report, plan: SyncPlan, say: Callable[[str], None]) -> None:
+    secret_arn = live.tasks[API].containers[-1].env.get(SECRET_VARIABLE, "")
+    if not secret_arn:
+        raise StepFailed(f"the api has no {SECRET_VARIABLE}: nothing tells it where its rotating password is")
+    after = replace(plan, samples=plan.rotation_samples, duplicates=0, first_sample=plan.first_sample + plan.samples)
+
+    def sync():
+        return synthetic_sync(_client(live), after, watch=live.watch, stalled=lambda answers: StepFailed(
+            f"the sync after the rotation stalled: {answers}"), say=say)
+
+    report.rotation = rehearse_rotation(emulator=live.emulator, database=live.database, secret_arn=secret_arn,
+                                        principals=live.principals, sync=sync, services=(API, WORKER))
+    say(f"    {report.rotation.user!r}: new password, {report.rotation.sessions_ended} sessions ended, old one "
+        f"refused; api and worker read the secret again {dict(report.rotation.rereads)}")
 
 
 def _worker_health(live: Live, report: Report) -> None:
@@ -339,6 +366,8 @@ def rehearse(
                     _worker_settled(live, report)
                 with steps.step("sync"):
                     _sync(live, report, plan, say)
+                with steps.step("rotate the database password, then sync again"):
+                    _rotation(live, report, plan, say)
                 with steps.step("worker health"):
                     _worker_health(live, report)
                 with steps.step("logs and metrics"):

@@ -36,6 +36,10 @@ class SyncPlan:
     """Fail (with a diagnosis) when no chunk ends for this long."""
     timeout: float = 180.0
     """Fail when the batches have not all ended by then, progress or not."""
+    first_sample: int = 0
+    """Index of the first synthetic sample (a later sync posts new samples from here)."""
+    rotation_samples: int = 2_000
+    """Samples of the sync that follows the password rotation (new ones, after the first sync's)."""
 
 
 @dataclass
@@ -112,8 +116,8 @@ def synthetic_sync(client: ApiClient, plan: SyncPlan, *, watch: Callable[[], Non
                    stalled: Callable[[dict[str, dict]], StepFailed], say: Callable[[str], None]) -> BatchAudit:
     """Post the samples, wait for the batches, re-post the duplicates, check the counts."""
     started = time.monotonic()
-    samples = heart_rate_samples(plan.samples)
-    run_id = f"rehearsal-{int(time.time())}"
+    samples = heart_rate_samples(plan.samples, start=plan.first_sample)
+    run_id = f"rehearsal-{int(time.time())}-{plan.first_sample}"
     first = [_post(client, samples[i:i + plan.request_size], f"{run_id}-{i}", watch)
              for i in range(0, len(samples), plan.request_size)]
     say(f"    posted {len(samples)} samples in {len(first)} requests "

@@ -66,7 +66,6 @@ def deploy(s: Settings) -> dict[str, pulumi.Output]:
         dockerfile=str((REPO_ROOT / s.dockerfile).resolve()) if s.builds_image else "",
         platform="linux/arm64" if s.cpu_architecture == "ARM64" else "linux/amd64",
         max_images=s.ecr_max_images,
-        untagged_expiry_days=s.ecr_untagged_expiry_days,
         protect=protect,
         tags=tags,
     ))
@@ -123,8 +122,9 @@ def deploy(s: Settings) -> dict[str, pulumi.Output]:
         region=s.region,
         repository_arn=registry.repository_arn,
         log_group_arns=[cluster.log_group_arn],
-        secret_arns=[secrets.django_secret_key_arn, database.secret_arn],
+        secret_arns=[secrets.django_secret_key_arn],
         queue_arn=queue.arn,
+        database_secret_arn=database.secret_arn,
         permissions_boundary=_policy_arn(s.role_permissions_boundary, registry.registry_id),
         name_prefix=s.name_prefix,
         tags=tags,
@@ -152,6 +152,7 @@ def deploy(s: Settings) -> dict[str, pulumi.Output]:
             environment_name=s.environment,
             allowed_hosts=[s.domain_name, v["alb_dns"]],
             db_host=v["db_host"], db_port=int(v["db_port"]), db_name=s.db_name, db_ssl_mode=s.db_ssl_mode,
+            db_secret_arn=v["db_secret"],
             region=s.region,
             queue_url=v["queue_url"],
             task_time_limit_seconds=s.task_time_limit_seconds,
@@ -167,17 +168,22 @@ def deploy(s: Settings) -> dict[str, pulumi.Output]:
             emf_service_name=s.emf_service_name,
             admin_enabled=bool(s.admin_allowed_cidrs),
         ),
-        secrets=SecretInputs(django_secret_key_arn=v["django_secret"], database_secret_arn=v["db_secret"]),
+        secrets=SecretInputs(django_secret_key_arn=v["django_secret"]),
         log_group_name=v["log_group"],
         stream_prefix=s.app_name,
     ))
 
-    # What both services share: cluster, execution role, private subnets, architecture, tags.
+    # What both services share: cluster, execution role, private subnets, architecture, tags, and
+    # the order AWS needs: role policies and secret values before any task starts, capacity
+    # providers before a service names them.
     in_cluster = dict(
         cluster_arn=cluster.cluster_arn,
         cpu_architecture=s.cpu_architecture,
         execution_role_arn=roles.execution_role.arn,
         subnet_ids=network.private_subnet_ids,
+        rollout_timeout_minutes=s.rollout_timeout_minutes,
+        task_depends_on=[*roles.policies, secrets.django_secret_key_version],
+        service_depends_on=[cluster.capacity_providers],
         tags=tags,
     )
     api = FargateService("api", FargateServiceArgs(

@@ -2,7 +2,8 @@
 
 /healthz: the process is up, no dependency is touched (the ALB's check).
 /readyz: the database and the queue are reachable, else 503 naming the failed check (its
-reason is logged, never answered: the endpoint is public).
+reason is logged, never answered: the endpoint is public; only a category such as
+`failed: authentication` is, from backend.readiness.PUBLIC_DETAILS).
 Placed before host validation: ALB health checks carry the task's private IP as Host.
 """
 
@@ -11,7 +12,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from backend.readiness import CHECK_OK, readiness_checks
+from backend.readiness import CHECK_OK, PUBLIC_DETAILS, readiness_checks
 
 logger = logging.getLogger(__name__)
 CHECK_FAILED = "failed"
@@ -24,6 +25,12 @@ def _healthz() -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+def _public(passed: bool, detail: str) -> str:
+    if passed:
+        return CHECK_OK
+    return detail if detail in PUBLIC_DETAILS else CHECK_FAILED
+
+
 def _readyz() -> JsonResponse:
     """Which check failed, not why: the reason (endpoints, error texts) goes to the log only."""
     checks = readiness_checks()
@@ -34,7 +41,7 @@ def _readyz() -> JsonResponse:
     return JsonResponse(
         {
             "status": "ok" if ready else "unavailable",
-            "checks": {name: CHECK_OK if passed else CHECK_FAILED for name, (passed, _) in checks.items()},
+            "checks": {name: _public(passed, detail) for name, (passed, detail) in checks.items()},
         },
         status=200 if ready else 503,
     )

@@ -7,7 +7,15 @@ from botocore.config import Config
 from django.conf import settings
 from django.db import connections
 
+from backend.rotating_postgresql.base import is_authentication_failure
+
 CHECK_OK = "ok"
+#: The database refused the credentials even after the secret was read again (the secret and the
+#: database disagree: a rotation half done, or a wrong secret); told apart from "unreachable".
+#: A category, not an error text: /readyz may answer it publicly (PUBLIC_DETAILS).
+DATABASE_AUTH_FAILED = "failed: authentication"
+#: details /readyz answers as they are; every other failure is answered `failed` and logged
+PUBLIC_DETAILS = frozenset({DATABASE_AUTH_FAILED})
 QUEUE_CHECK_SKIPPED = "ok (dev: no queue URL, tasks run in-process)"
 
 #: (passed, one-line detail)
@@ -31,6 +39,8 @@ def database_check() -> CheckResult:
             cursor.fetchone()
     except Exception as exc:  # any failure means not ready; say which
         connection.close_if_unusable_or_obsolete()
+        if is_authentication_failure(exc):
+            return False, DATABASE_AUTH_FAILED
         return _failure(exc)
     return True, CHECK_OK
 

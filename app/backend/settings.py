@@ -94,6 +94,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 # --- Database ------------------------------------------------------------------------------
 
 DB_HOST = env.string("DB_HOST", required=PROD)
+# Deployed stacks name the database secret (JSON username/password, rotated by RDS): the backend
+# reads it at connect time and again when the password is refused (backend.rotating_postgresql).
+# Without it, DB_USER and DB_PASSWORD are the credentials (local runs, tests).
+DB_SECRET_ARN = env.string("DB_SECRET_ARN")
 if DB_HOST:
     DATABASES = {
         "default": {
@@ -101,8 +105,6 @@ if DB_HOST:
             "HOST": DB_HOST,
             "PORT": env.integer("DB_PORT", default=5432, minimum=1),
             "NAME": env.string("DB_NAME", default="healthkit"),
-            "USER": env.string("DB_USER", required=PROD),
-            "PASSWORD": env.string("DB_PASSWORD", required=PROD),
             "CONN_MAX_AGE": env.integer("DB_CONN_MAX_AGE", default=60, minimum=0),  # seconds
             "CONN_HEALTH_CHECKS": True,
             "OPTIONS": {
@@ -111,8 +113,16 @@ if DB_HOST:
             },
         }
     }
+    if DB_SECRET_ARN:
+        DATABASES["default"].update(
+            ENGINE="backend.rotating_postgresql", SECRET_ARN=DB_SECRET_ARN  # region: AWS_REGION
+        )
+    else:
+        DATABASES["default"].update(
+            USER=env.string("DB_USER", required=PROD), PASSWORD=env.string("DB_PASSWORD", required=PROD)
+        )
 else:
-    if PROD:  # DB_HOST is already recorded as missing; name its companions too.
+    if PROD and not DB_SECRET_ARN:  # DB_HOST is already recorded as missing; name its companions too.
         env.string("DB_USER", required=True)
         env.string("DB_PASSWORD", required=True)
     DATABASES = {
@@ -193,7 +203,11 @@ WORKER_HEARTBEAT_MAX_AGE = env.number("CELERY_WORKER_HEARTBEAT_MAX_AGE", default
 
 HEALTHKIT_IMPORT_CHUNK_SIZE = env.integer("HEALTHKIT_IMPORT_CHUNK_SIZE", default=1000, minimum=1)  # samples
 HEALTHKIT_IMPORT_MAX_SAMPLES = env.integer("HEALTHKIT_IMPORT_MAX_SAMPLES", default=5000, minimum=1)  # per request
+if HEALTHKIT_IMPORT_MAX_SAMPLES >= 2**24:  # a write's position numbers the items of a request in 24 bits
+    env.invalid(f"HEALTHKIT_IMPORT_MAX_SAMPLES={HEALTHKIT_IMPORT_MAX_SAMPLES}: must be below 16777216 (2**24)")
 HEALTHKIT_CHUNK_MAX_ATTEMPTS = env.integer("HEALTHKIT_CHUNK_MAX_ATTEMPTS", default=5, minimum=1)
+# days a succeeded chunk keeps its payload (0: emptied when it succeeds; purge_chunk_payloads empties older ones)
+HEALTHKIT_CHUNK_PAYLOAD_RETENTION_DAYS = env.integer("HEALTHKIT_CHUNK_PAYLOAD_RETENTION_DAYS", default=0, minimum=0)
 HEALTHKIT_METADATA_MAX_KEYS = env.integer("HEALTHKIT_METADATA_MAX_KEYS", default=64, minimum=0)
 HEALTHKIT_METADATA_MAX_BYTES = env.integer("HEALTHKIT_METADATA_MAX_BYTES", default=4096, minimum=2)  # JSON bytes
 # bytes; the request body limit (Django's DATA_UPLOAD_MAX_MEMORY_SIZE)

@@ -3,21 +3,16 @@
 from functools import partial
 from uuid import UUID
 
-from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from healthkit import errors
-from healthkit.errors import ApplicationError
 from healthkit.idempotency import HEADER as IDEMPOTENCY_HEADER
 from healthkit.idempotency import idempotency_key_parse, request_fingerprint
-from healthkit.jsonbody import content_type_check, json_body_decode
+from healthkit.jsonbody import request_document
 from healthkit.selectors import import_batch_chunk_states, import_batch_errors, import_batch_get, sample_list
 from healthkit.serializers import (
     ErrorsSerializer,
@@ -28,20 +23,15 @@ from healthkit.serializers import (
     SampleOutSerializer,
     SamplePageSerializer,
 )
-from healthkit.services.import_requests import import_request_submit
+from healthkit.sync_apis import (
+    ImportListFilterSerializer,
+    ImportPageSerializer,
+    import_list_response,
+    import_response,
+    on_invalid_param,
+    sample_filters,
+)
 from healthkit.validation import import_document_parse
-
-
-def _body(request: Request) -> bytes:
-    try:
-        return request.body
-    except RequestDataTooBig:
-        message = errors.BODY_TOO_LARGE.format(limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
-        raise ApplicationError(message, errors=[{"field": "body", "message": message}], status=413) from None
-
-
-def _created_data(request: Request, batch) -> dict:
-    return ImportCreatedSerializer(batch, context={"request": request}).data
 
 
 class ImportCreateApi(APIView):
@@ -62,17 +52,19 @@ class ImportCreateApi(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        content_type_check(request.META.get("CONTENT_TYPE"))
         key = idempotency_key_parse(request.headers.get(IDEMPOTENCY_HEADER))
-        document = json_body_decode(_body(request))
-        batch, created = import_request_submit(
-            owner=request.user,
-            samples_parse=partial(import_document_parse, document),
+        on_invalid = on_invalid_param(request)
+        document = request_document(request)
+        return import_response(
+            request,
+            partial(import_document_parse, document, on_invalid=on_invalid),
             idempotency_key=key,
-            request_fingerprint=request_fingerprint(document) if key else "",
+            fingerprint=request_fingerprint({"body": document, "on_invalid": on_invalid}) if key else "",
         )
-        code = status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK
-        return Response(_created_data(request, batch), status=code)
+
+    @extend_schema(operation_id="imports_list", parameters=[ImportListFilterSerializer], responses={200: ImportPageSerializer})
+    def get(self, request: Request) -> Response:
+        return import_list_response(request)
 
 
 class ImportDetailApi(APIView):
@@ -107,9 +99,7 @@ class SampleListApi(APIView):
         responses={200: SamplePageSerializer, 400: ErrorsSerializer},
     )
     def get(self, request: Request) -> Response:
-        filters = SampleFilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        samples = sample_list(user=request.user, **filters.validated_data)
+        samples = sample_list(user=request.user, **sample_filters(request))
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(samples, request, view=self)
         return paginator.get_paginated_response(SampleOutSerializer(page, many=True).data)

@@ -15,11 +15,15 @@ class ApplicationError(Exception):
 INVALID_IMPORT = "the import request is invalid"
 MALFORMED_JSON = "malformed JSON: {reason}"
 BODY_NOT_OBJECT = "the body must be a JSON object"
-UNKNOWN_TOP_LEVEL_FIELD = "unknown field (the body holds only `samples`)"
-SAMPLES_MISSING = "this field is required"
+UNKNOWN_TOP_LEVEL_FIELD = "unknown field (the body holds `samples` and `deleted`)"
+SAMPLES_MISSING = "`samples` or `deleted` is required"
 SAMPLES_NOT_LIST = "must be a list of samples"
-SAMPLES_EMPTY = "must contain at least one sample"
-TOO_MANY_SAMPLES = "too many samples: {count} (at most {limit} per request)"
+SAMPLES_EMPTY = "must contain at least one sample or deletion"
+DELETED_NOT_LIST = "must be a list of {\"uuid\": ...} objects"
+DELETION_INVALID = "each deletion must be {\"uuid\": \"<a UUID>\"}"
+TOO_MANY_SAMPLES = "too many samples and deletions: {count} (at most {limit} per request)"
+NOTHING_VALID = "no sample of the request is valid (on_invalid=skip imports the valid ones)"
+ON_INVALID_INVALID = "must be `reject` (the default) or `skip`"
 BODY_TOO_LARGE = "the request body is larger than {limit} bytes"
 IDEMPOTENCY_KEY_INVALID = (
     "must be 1 to {limit} characters from A-Z a-z 0-9 and - _ . : ~ + / = (optionally in double quotes)"
@@ -39,7 +43,16 @@ FIELD_REQUIRED = "this field is required"
 FIELD_UNKNOWN = "unknown field"
 STRING_REQUIRED = "must be a non-empty string"
 STRING_TOO_LONG = "must be at most {limit} characters"
-TYPE_UNKNOWN = "unknown HealthKit type identifier: {value!r}"
+TYPE_UNKNOWN = "not a HealthKit sample type identifier: {value!r}"
+TYPE_CORRELATION = "a correlation is sent as its members, each with `correlation`: {{\"type\", \"id\"}}"
+UNIT_INCOMPATIBLE = "{unit!r} is not a unit of {type}: {reason}; accepted: units of the same dimension as {accepted}"
+CATEGORY_VALUE_INVALID = "{type} takes one of {allowed}"
+TIME_ZONE_INVALID = "must be an IANA time zone name, e.g. Europe/Amsterdam"
+SYNC_IDENTIFIER_INVALID = "HKMetadataKeySyncIdentifier must be a non-empty string of at most 255 characters, with HKMetadataKeySyncVersion"
+SYNC_VERSION_INVALID = "HKMetadataKeySyncVersion must be an integer >= 0 when HKMetadataKeySyncIdentifier is given"
+CORRELATION_SHAPE = "must be {\"type\": \"HKCorrelationTypeIdentifier…\", \"id\": \"...\"}"
+CORRELATION_TYPE_UNKNOWN = "unknown correlation type: {value!r}"
+CORRELATION_MEMBER_INVALID = "{correlation} pairs only {members}"
 VALUE_NOT_NUMBER = "must be a finite number, not {kind}"
 VALUE_NOT_INTEGER = "must be the category's integer value"
 VALUE_NEGATIVE = "a workout's duration cannot be negative"
@@ -49,7 +62,6 @@ DATETIME_OUT_OF_RANGE = "is outside years 1 to 9999 once converted to UTC"
 END_BEFORE_START = "end ({end}) is before start ({start})"
 UNIT_REQUIRED = "is required for quantity types"
 UNIT_FORBIDDEN = "must be absent for category types"
-WORKOUT_UNIT_INVALID = "a workout's unit must be a time unit: one of {units}"
 WORKOUT_ACTIVITY_REQUIRED = "is required for workouts"
 WORKOUT_ACTIVITY_UNKNOWN = "unknown workout activity type: {value!r}"
 WORKOUT_ACTIVITY_FORBIDDEN = "only workouts (HKWorkoutTypeIdentifier) have a workout activity type"
@@ -71,6 +83,9 @@ DUPLICATE_KEY_AT = "the key {key!r} appears more than once at {path}"
 # --- sample queries ---
 QUERY_DATETIME_INVALID = "must be an ISO-8601 date-time with an offset or Z"
 QUERY_RANGE_INVALID = "`start` ({start}) is after `end` ({end})"
+QUERY_PARAMETER_UNKNOWN = "unknown query parameter"
+CURSOR_INVALID = "not a cursor this API gave"
+LIMIT_INVALID = "must be an integer from 1 to {limit}"
 
 # --- chunk processing ---
 CHUNK_PAYLOAD_INVALID = "chunk payload is invalid at sample {index}: {field}: {message}"
@@ -81,3 +96,19 @@ CHUNK_STUCK = (
 )
 BATCH_NOT_COMPLETE = "cannot finalize batch {batch_id}: {ended} of {total} chunks have ended"
 BATCH_ALREADY_FINAL = "cannot finalize batch {batch_id}: status is {status}"
+
+#: example units named in unit errors, by canonical unit (the whole dimension is accepted)
+UNIT_EXAMPLES = {
+    "count/s": "count/s (count/min, bpm, Hz)",
+    "count/min": "count/min (count/s, bpm, Hz)",
+    "kcal": "kcal (Cal, kJ, J, cal)",
+    "m": "m (km, cm, mi, ft, in, yd)",
+    "kg": "kg (g, lb, oz, st)",
+    "g": "g (mg, mcg, kg, oz, lb)",
+    "count": "count",
+    "%": "% (a fraction, 0.0 to 1.0)",
+    "degC": "degC (degF, K)",
+    "min": "min (s, hr, d, ms)",
+    "s": "s (min, hr, d, ms)",
+    "mg/dL": "mg/dL (mmol<180.15588>/L, g/L)",
+}

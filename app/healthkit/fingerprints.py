@@ -1,18 +1,20 @@
-"""The identity of a sample: what makes two uploads "the same sample".
+"""The content identity of a sample: what makes two uploads without a HealthKit uuid "the same sample".
 
-The fingerprint covers the owner, type, value, unit, start and end as UTC instants, and
-the source bundle id (docs/runtime-contract.md, DESIGN.md). The same instant written with
-another offset is the same sample; so is 72 written as 72.0.
+Version 2 covers the owner, the type, the value in the type's CANONICAL unit (so 72 count/min and
+1.2 count/s agree), the canonical unit, a workout's activity type, and start and end as UTC
+instants (so the offset they were written with does not matter). It leaves out the unit
+spelling, the source bundle id (exports have none) and the metadata. docs/sync-protocol.md says
+when it is used: samples with a uuid or a sync identifier are identified by those first.
 """
 
 import hashlib
 import json
 from datetime import UTC, datetime
 
-from healthkit.validation import SampleIn
+from healthkit.units import canonical_round
 
-#: bump when the recipe changes (old rows keep their old fingerprints)
-FINGERPRINT_VERSION = 1
+#: bump when the recipe changes (a data migration recomputes stored rows)
+FINGERPRINT_VERSION = 2
 #: json.dumps(..., separators=(",", ":"), ensure_ascii=False), without building an encoder per call
 _canonical_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
@@ -21,17 +23,38 @@ def _instant(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def sample_fingerprint(*, owner_id: int, sample: SampleIn) -> str:
-    """SHA-256 (hex) of the sample's identifying content."""
+def content_fingerprint(
+    *,
+    owner_id: int,
+    type: str,
+    canonical_value: float,
+    canonical_unit: str,
+    start: datetime,
+    end: datetime,
+    workout_activity_type: str = "",
+) -> str:
+    """SHA-256 (hex) of a sample's identifying content."""
     identity = [
         FINGERPRINT_VERSION,
         str(owner_id),
-        sample.type,
-        repr(float(sample.value)),
-        sample.unit,
-        _instant(sample.start),
-        _instant(sample.end),
-        sample.source_bundle_id,
+        type,
+        repr(canonical_round(float(canonical_value))),
+        canonical_unit,
+        _instant(start),
+        _instant(end),
+        workout_activity_type,
     ]
-    canonical = _canonical_json(identity)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(_canonical_json(identity).encode()).hexdigest()
+
+
+def sample_fingerprint(*, owner_id: int, sample) -> str:
+    """The fingerprint of a parsed sample (healthkit.samples_in.SampleIn)."""
+    return content_fingerprint(
+        owner_id=owner_id,
+        type=sample.type,
+        canonical_value=sample.canonical_value,
+        canonical_unit=sample.canonical_unit,
+        start=sample.start,
+        end=sample.end,
+        workout_activity_type=sample.workout_activity_type,
+    )

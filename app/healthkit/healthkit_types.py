@@ -1,324 +1,33 @@
-"""Known HealthKit identifiers: the one place that says which sample types the API accepts.
+"""Sample kinds: how the API treats a type identifier (the identifiers themselves: healthkit.catalogue).
 
-Quantity samples carry a unit; category samples carry the category's integer value and no
-unit; workouts (`HKWorkoutTypeIdentifier`) carry their duration in a time unit and a
-`workout_activity_type`. Add an identifier here to accept it.
+Quantity samples carry a value in a unit of the type's dimension; category samples carry one of
+the category's enumerated integers and no unit; workouts (`HKWorkoutTypeIdentifier`) carry their
+duration in a time unit and a `workout_activity_type`. A well-formed identifier of a HealthKit
+family the catalogue does not know (a newer iOS) is UNRECOGNIZED: stored as sent, not converted.
 """
 
 import enum
 
-WORKOUT_TYPE = "HKWorkoutTypeIdentifier"
+from healthkit.catalogue import WORKOUT_TYPE, category_types, is_healthkit_identifier, quantity_types, workout_activity_types
+
+WORKOUT_ACTIVITY_TYPES = workout_activity_types()
 
 
 class SampleKind(enum.StrEnum):
     QUANTITY = "quantity"
     CATEGORY = "category"
     WORKOUT = "workout"
-
-
-QUANTITY_TYPES = frozenset(
-    "HKQuantityTypeIdentifier" + name
-    for name in [
-        "ActiveEnergyBurned",
-        "AppleExerciseTime",
-        "AppleMoveTime",
-        "AppleSleepingBreathingDisturbances",
-        "AppleSleepingWristTemperature",
-        "AppleStandTime",
-        "AppleWalkingSteadiness",
-        "AtrialFibrillationBurden",
-        "BasalBodyTemperature",
-        "BasalEnergyBurned",
-        "BloodAlcoholContent",
-        "BloodGlucose",
-        "BloodPressureDiastolic",
-        "BloodPressureSystolic",
-        "BodyFatPercentage",
-        "BodyMass",
-        "BodyMassIndex",
-        "BodyTemperature",
-        "CrossCountrySkiingSpeed",
-        "CyclingCadence",
-        "CyclingFunctionalThresholdPower",
-        "CyclingPower",
-        "CyclingSpeed",
-        "DietaryBiotin",
-        "DietaryCaffeine",
-        "DietaryCalcium",
-        "DietaryCarbohydrates",
-        "DietaryChloride",
-        "DietaryCholesterol",
-        "DietaryChromium",
-        "DietaryCopper",
-        "DietaryEnergyConsumed",
-        "DietaryFatMonounsaturated",
-        "DietaryFatPolyunsaturated",
-        "DietaryFatSaturated",
-        "DietaryFatTotal",
-        "DietaryFiber",
-        "DietaryFolate",
-        "DietaryIodine",
-        "DietaryIron",
-        "DietaryMagnesium",
-        "DietaryManganese",
-        "DietaryMolybdenum",
-        "DietaryNiacin",
-        "DietaryPantothenicAcid",
-        "DietaryPhosphorus",
-        "DietaryPotassium",
-        "DietaryProtein",
-        "DietaryRiboflavin",
-        "DietarySelenium",
-        "DietarySodium",
-        "DietarySugar",
-        "DietaryThiamin",
-        "DietaryVitaminA",
-        "DietaryVitaminB12",
-        "DietaryVitaminB6",
-        "DietaryVitaminC",
-        "DietaryVitaminD",
-        "DietaryVitaminE",
-        "DietaryVitaminK",
-        "DietaryWater",
-        "DietaryZinc",
-        "DistanceCrossCountrySkiing",
-        "DistanceCycling",
-        "DistanceDownhillSnowSports",
-        "DistancePaddleSports",
-        "DistanceRowing",
-        "DistanceSkatingSports",
-        "DistanceSwimming",
-        "DistanceWalkingRunning",
-        "DistanceWheelchair",
-        "ElectrodermalActivity",
-        "EnvironmentalAudioExposure",
-        "EnvironmentalSoundReduction",
-        "EstimatedWorkoutEffortScore",
-        "FlightsClimbed",
-        "ForcedExpiratoryVolume1",
-        "ForcedVitalCapacity",
-        "HeadphoneAudioExposure",
-        "HeartRate",
-        "HeartRateRecoveryOneMinute",
-        "HeartRateVariabilitySDNN",
-        "Height",
-        "InhalerUsage",
-        "InsulinDelivery",
-        "LeanBodyMass",
-        "NikeFuel",
-        "NumberOfAlcoholicBeverages",
-        "NumberOfTimesFallen",
-        "OxygenSaturation",
-        "PaddleSportsSpeed",
-        "PeakExpiratoryFlowRate",
-        "PeripheralPerfusionIndex",
-        "PhysicalEffort",
-        "PushCount",
-        "RespiratoryRate",
-        "RestingHeartRate",
-        "RowingSpeed",
-        "RunningGroundContactTime",
-        "RunningPower",
-        "RunningSpeed",
-        "RunningStrideLength",
-        "RunningVerticalOscillation",
-        "SixMinuteWalkTestDistance",
-        "StairAscentSpeed",
-        "StairDescentSpeed",
-        "StepCount",
-        "SwimmingStrokeCount",
-        "TimeInDaylight",
-        "UVExposure",
-        "UnderwaterDepth",
-        "VO2Max",
-        "WaistCircumference",
-        "WalkingAsymmetryPercentage",
-        "WalkingDoubleSupportPercentage",
-        "WalkingHeartRateAverage",
-        "WalkingSpeed",
-        "WalkingStepLength",
-        "WaterTemperature",
-        "WorkoutEffortScore",
-    ]
-)
-
-CATEGORY_TYPES = frozenset(
-    "HKCategoryTypeIdentifier" + name
-    for name in [
-        "AbdominalCramps",
-        "Acne",
-        "AppetiteChanges",
-        "AppleStandHour",
-        "AppleWalkingSteadinessEvent",
-        "AudioExposureEvent",
-        "BladderIncontinence",
-        "Bloating",
-        "BleedingAfterPregnancy",
-        "BleedingDuringPregnancy",
-        "BreastPain",
-        "CervicalMucusQuality",
-        "ChestTightnessOrPain",
-        "Chills",
-        "Constipation",
-        "Contraceptive",
-        "Coughing",
-        "Diarrhea",
-        "Dizziness",
-        "DrySkin",
-        "EnvironmentalAudioExposureEvent",
-        "Fainting",
-        "Fatigue",
-        "Fever",
-        "GeneralizedBodyAche",
-        "HairLoss",
-        "HandwashingEvent",
-        "Headache",
-        "HeadphoneAudioExposureEvent",
-        "Heartburn",
-        "HighHeartRateEvent",
-        "HotFlashes",
-        "InfrequentMenstrualCycles",
-        "Lactation",
-        "LossOfSmell",
-        "LossOfTaste",
-        "LowCardioFitnessEvent",
-        "LowHeartRateEvent",
-        "LowerBackPain",
-        "MemoryLapse",
-        "MenstrualFlow",
-        "MindfulSession",
-        "MoodChanges",
-        "Nausea",
-        "NightSweats",
-        "OvulationTestResult",
-        "PersistentIntermenstrualBleeding",
-        "Pregnancy",
-        "PregnancyTestResult",
-        "ProgesteroneTestResult",
-        "ProlongedMenstrualPeriods",
-        "RapidPoundingOrFlutteringHeartbeat",
-        "IrregularHeartRhythmEvent",
-        "IrregularMenstrualCycles",
-        "RunnyNose",
-        "SexualActivity",
-        "ShortnessOfBreath",
-        "SinusCongestion",
-        "SkippedHeartbeat",
-        "SleepAnalysis",
-        "SleepChanges",
-        "SleepApneaEvent",
-        "SoreThroat",
-        "ToothbrushingEvent",
-        "VaginalDryness",
-        "Vomiting",
-        "Wheezing",
-    ]
-)
-
-WORKOUT_ACTIVITY_TYPES = frozenset(
-    "HKWorkoutActivityType" + name
-    for name in [
-        "AmericanFootball",
-        "Archery",
-        "AustralianFootball",
-        "Badminton",
-        "Barre",
-        "Baseball",
-        "Basketball",
-        "Bowling",
-        "Boxing",
-        "CardioDance",
-        "Climbing",
-        "Cooldown",
-        "CoreTraining",
-        "Cricket",
-        "CrossCountrySkiing",
-        "CrossTraining",
-        "Curling",
-        "Cycling",
-        "Dance",
-        "DanceInspiredTraining",
-        "DiscSports",
-        "DownhillSkiing",
-        "Elliptical",
-        "EquestrianSports",
-        "Fencing",
-        "Fishing",
-        "FitnessGaming",
-        "Flexibility",
-        "FunctionalStrengthTraining",
-        "Golf",
-        "Gymnastics",
-        "HandCycling",
-        "Handball",
-        "HighIntensityIntervalTraining",
-        "Hiking",
-        "Hockey",
-        "Hunting",
-        "JumpRope",
-        "Kickboxing",
-        "Lacrosse",
-        "MartialArts",
-        "MindAndBody",
-        "MixedCardio",
-        "MixedMetabolicCardioTraining",
-        "Other",
-        "PaddleSports",
-        "Pickleball",
-        "Pilates",
-        "Play",
-        "PreparationAndRecovery",
-        "Racquetball",
-        "Rowing",
-        "Rugby",
-        "Running",
-        "Sailing",
-        "SkatingSports",
-        "SnowSports",
-        "Snowboarding",
-        "Soccer",
-        "SocialDance",
-        "Softball",
-        "Squash",
-        "StairClimbing",
-        "Stairs",
-        "StepTraining",
-        "SurfingSports",
-        "SwimBikeRun",
-        "Swimming",
-        "TableTennis",
-        "TaiChi",
-        "Tennis",
-        "TrackAndField",
-        "TraditionalStrengthTraining",
-        "Transition",
-        "UnderwaterDiving",
-        "Volleyball",
-        "Walking",
-        "WaterFitness",
-        "WaterPolo",
-        "WaterSports",
-        "WheelchairRunPace",
-        "WheelchairWalkPace",
-        "Wrestling",
-        "Yoga",
-    ]
-)
-
-#: HKUnit strings a workout's duration may be written in
-TIME_UNITS = frozenset({"ms", "s", "min", "hr", "d"})
+    UNRECOGNIZED = "unrecognized"
 
 
 def sample_kind(type_identifier: str) -> SampleKind | None:
-    """The kind of a known type identifier, None when unknown."""
-    if type_identifier in QUANTITY_TYPES:
+    """The kind of a type identifier; None when it is not a HealthKit sample type identifier at all."""
+    if type_identifier in quantity_types():
         return SampleKind.QUANTITY
-    if type_identifier in CATEGORY_TYPES:
+    if type_identifier in category_types():
         return SampleKind.CATEGORY
     if type_identifier == WORKOUT_TYPE:
         return SampleKind.WORKOUT
+    if is_healthkit_identifier(type_identifier):
+        return SampleKind.UNRECOGNIZED
     return None
-
-
-def known_type_identifiers() -> frozenset[str]:
-    return QUANTITY_TYPES | CATEGORY_TYPES | {WORKOUT_TYPE}

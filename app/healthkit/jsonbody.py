@@ -14,6 +14,8 @@ What this layer guarantees before any field is looked at:
 import json
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.utils.http import parse_header_parameters
 
 from healthkit import errors
@@ -84,3 +86,14 @@ def json_body_decode(body: bytes) -> object:
         raise _request_error("body", errors.BODY_TOO_DEEP) from None
     except ValueError as exc:
         raise _request_error("body", errors.MALFORMED_JSON.format(reason=exc)) from None
+
+
+def request_document(request) -> object:
+    """A request's decoded JSON body: 415 for another media type, 413 past the size limit, else as json_body_decode."""
+    content_type_check(request.META.get("CONTENT_TYPE"))
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        message = errors.BODY_TOO_LARGE.format(limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        raise _request_error("body", message, status=413) from None
+    return json_body_decode(body)

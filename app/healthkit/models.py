@@ -1,7 +1,9 @@
 """Import batches (the audit trail), their chunks (the unit of work) and the stored samples.
 
-Invariants live in the database: unique (owner, fingerprint), unique (batch, index),
-unique (owner, idempotency_key) when set, end >= start, counts >= 0, status choices.
+Invariants live in the database: one row per (owner, HealthKit uuid) and per (owner, sync
+identifier); one row without either per (owner, fingerprint); one tombstone per (owner, uuid);
+unique (batch, index), unique (owner, idempotency_key) when set, end >= start, counts >= 0,
+status choices. Sync semantics (positions, tombstones, the changes feed): docs/sync-protocol.md.
 """
 
 import uuid
@@ -9,6 +11,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 
 class BatchStatus(models.TextChoices):
@@ -56,6 +59,11 @@ class AppleHealthImportBatch(models.Model):
     records_received = models.IntegerField(default=0)
     records_created = models.IntegerField(default=0)
     records_duplicate = models.IntegerField(default=0)
+    records_updated = models.IntegerField(default=0)
+    records_stale = models.IntegerField(default=0)
+    records_deleted = models.IntegerField(default=0)
+    #: order of acceptance (a database sequence): a write's position is (sequence, item index)
+    sequence = models.BigIntegerField(unique=True, null=True, blank=True)
     #: snapshot of the failed chunks' errors, written when the batch is finalized
     errors = models.JSONField(default=list, blank=True)
 
@@ -88,6 +96,9 @@ class AppleHealthImportBatch(models.Model):
                 "records_received",
                 "records_created",
                 "records_duplicate",
+                "records_updated",
+                "records_stale",
+                "records_deleted",
             ),
         ]
 
@@ -110,12 +121,19 @@ class AppleHealthImportChunk(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     batch = models.ForeignKey(AppleHealthImportBatch, on_delete=models.CASCADE, related_name="chunks")
     index = models.IntegerField()
+    #: position in the request of the chunk's first item (samples, then deletions)
+    offset = models.IntegerField(default=0)
+    #: the samples and deletions to apply; emptied once the chunk succeeded (HEALTHKIT_CHUNK_PAYLOAD_RETENTION_DAYS)
     payload = models.JSONField()
+    payload_cleared_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=32, choices=ChunkStatus.choices, default=ChunkStatus.QUEUED)
     attempts = models.IntegerField(default=0)
     records_received = models.IntegerField(default=0)
     records_created = models.IntegerField(default=0)
     records_duplicate = models.IntegerField(default=0)
+    records_updated = models.IntegerField(default=0)
+    records_stale = models.IntegerField(default=0)
+    records_deleted = models.IntegerField(default=0)
     error = models.TextField(blank=True, default="")
     #: when a message for this chunk was last put on the queue; NULL: none yet (healthkit.outbox)
     enqueued_at = models.DateTimeField(null=True, blank=True)
@@ -142,16 +160,26 @@ class AppleHealthImportChunk(models.Model):
             models.UniqueConstraint(fields=("batch", "index"), name="healthkit_chunk_batch_index_unique"),
             models.CheckConstraint(condition=_status_in(ChunkStatus), name="healthkit_chunk_status_valid"),
             models.CheckConstraint(
-                condition=Q(records_created__lte=F("records_received") - F("records_duplicate")),
-                name="healthkit_chunk_records_lte_received",
+                condition=Q(
+                    records_created__lte=F("records_received")
+                    - F("records_duplicate")
+                    - F("records_updated")
+                    - F("records_stale")
+                    - F("records_deleted")
+                ),
+                name="healthkit_chunk_outcomes_lte_received",
             ),
             *_non_negative(
                 "healthkit_chunk",
                 "index",
+                "offset",
                 "attempts",
                 "records_received",
                 "records_created",
                 "records_duplicate",
+                "records_updated",
+                "records_stale",
+                "records_deleted",
                 "enqueues",
             ),
         ]
@@ -161,40 +189,133 @@ class AppleHealthImportChunk(models.Model):
 
 
 class HealthSample(models.Model):
-    """One HealthKit sample, stored once per owner (by fingerprint)."""
+    """One HealthKit sample of an owner: identified by its uuid, its sync identifier, or its content."""
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="health_samples")
     type = models.CharField(max_length=100)
+    #: False for a well-formed identifier the catalogue does not know (stored as sent, not converted)
+    recognized = models.BooleanField(default=True)
+    #: as sent
     value = models.FloatField()
     unit = models.CharField(max_length=64, blank=True, default="")
+    #: in the type's canonical unit (healthkit.catalogue); what the fingerprint and readers use
+    canonical_value = models.FloatField(default=0.0)
+    canonical_unit = models.CharField(max_length=64, blank=True, default="")
     start_at = models.DateTimeField()
     end_at = models.DateTimeField()
+    #: seconds east of UTC that start/end were written with; null for rows stored before offsets were kept
+    start_offset = models.IntegerField(null=True, blank=True)
+    end_offset = models.IntegerField(null=True, blank=True)
+    #: metadata HKTimeZone when sent
+    time_zone = models.CharField(max_length=64, blank=True, default="")
     source_name = models.CharField(max_length=255)
-    source_bundle_id = models.CharField(max_length=255)
+    source_bundle_id = models.CharField(max_length=255, blank=True, default="")
     device = models.CharField(max_length=255, blank=True, default="")
     metadata = models.JSONField(default=dict, blank=True)
     healthkit_uuid = models.UUIDField(null=True, blank=True)
+    sync_identifier = models.CharField(max_length=255, null=True, blank=True)
+    sync_version = models.BigIntegerField(null=True, blank=True)
     workout_activity_type = models.CharField(max_length=100, blank=True, default="")
+    correlation_type = models.CharField(max_length=100, blank=True, default="")
+    correlation_id = models.CharField(max_length=64, blank=True, default="")
     fingerprint = models.CharField(max_length=64)
+    #: position of the write whose content the row holds (batch sequence << 24 | item index)
+    position = models.BigIntegerField(default=0)
     #: the batch that first stored this sample
     import_batch = models.ForeignKey(
         AppleHealthImportBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ("-start_at", "-id")
         indexes = [
             models.Index(fields=("owner", "type", "start_at"), name="healthkit_sample_owner_type"),
             models.Index(fields=("owner", "start_at"), name="healthkit_sample_owner_start"),
+            models.Index(fields=("owner", "fingerprint"), name="healthkit_sample_owner_fp"),
+            models.Index(fields=("owner", "updated_at"), name="healthkit_sample_owner_updated"),
         ]
         constraints = [
-            models.UniqueConstraint(fields=("owner", "fingerprint"), name="healthkit_sample_owner_fingerprint_unique"),
+            # deferred: a chunk may move a uuid from one row to another within its transaction
+            models.UniqueConstraint(
+                fields=("owner", "healthkit_uuid"),
+                name="healthkit_sample_owner_uuid_unique",
+                deferrable=models.Deferrable.DEFERRED,
+            ),
+            models.UniqueConstraint(
+                fields=("owner", "sync_identifier"),
+                name="healthkit_sample_owner_sync_unique",
+                deferrable=models.Deferrable.DEFERRED,
+            ),
+            models.UniqueConstraint(
+                fields=("owner", "fingerprint"),
+                condition=Q(healthkit_uuid__isnull=True, sync_identifier__isnull=True),
+                name="healthkit_sample_owner_fp_unique_anonymous",
+            ),
             models.CheckConstraint(condition=Q(end_at__gte=F("start_at")), name="healthkit_sample_end_gte_start"),
+            models.CheckConstraint(
+                condition=Q(sync_identifier__isnull=True) | Q(sync_version__isnull=False),
+                name="healthkit_sample_sync_version_with_identifier",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.type} {self.value} {self.unit} at {self.start_at.isoformat()}"
+
+
+class HealthSampleDeletion(models.Model):
+    """A tombstone: the HealthKit object with this uuid was deleted (HKDeletedObject) at `position`."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    healthkit_uuid = models.UUIDField()
+    #: position of the deletion
+    position = models.BigIntegerField()
+    #: what the deleted row held, when a row was deleted (later writes compare against it)
+    sync_identifier = models.CharField(max_length=255, null=True, blank=True)
+    sync_version = models.BigIntegerField(null=True, blank=True)
+    content_position = models.BigIntegerField(null=True, blank=True)
+    fingerprint = models.CharField(max_length=64, blank=True, default="")
+    import_batch = models.ForeignKey(
+        AppleHealthImportBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    deleted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=("owner", "fingerprint"), name="healthkit_deletion_owner_fp"),
+            models.Index(fields=("owner", "sync_identifier"), name="healthkit_deletion_owner_sync"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=("owner", "healthkit_uuid"), name="healthkit_deletion_owner_uuid_unique"),
+        ]
+
+
+class ChangeKind(models.TextChoices):
+    UPSERT = "upsert"
+    DELETE = "delete"
+
+
+class HealthSampleChange(models.Model):
+    """One entry of an owner's changes feed; ids of one owner grow in commit order (docs/sync-protocol.md)."""
+
+    id = models.BigAutoField(primary_key=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8, choices=ChangeKind.choices)
+    sample_id = models.BigIntegerField()
+    healthkit_uuid = models.UUIDField(null=True, blank=True)
+    #: the sample as GET /api/v1/samples shows it, for upserts
+    data = models.JSONField(null=True, blank=True)
+    import_batch = models.ForeignKey(
+        AppleHealthImportBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=("owner", "id"), name="healthkit_change_owner_id")]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=ChangeKind.values), name="healthkit_change_kind_valid"),
+        ]
 
 
 class ThrottleCacheEntry(models.Model):

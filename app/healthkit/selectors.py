@@ -6,7 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from healthkit.models import AppleHealthImportBatch, ChunkStatus, HealthSample
+from healthkit.models import AppleHealthImportBatch, ChunkStatus, HealthSample, HealthSampleChange
 from healthkit.sweeper import stalled_chunks, sweep_limits
 
 
@@ -30,9 +30,12 @@ def sample_list(
     type: str | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
+    updated_since: datetime | None = None,
 ) -> QuerySet[HealthSample]:
     """The user's samples, newest first; `start`/`end` keep samples overlapping [start, end]."""
     samples = HealthSample.objects.filter(owner=user)
+    if updated_since is not None:
+        samples = samples.filter(updated_at__gte=updated_since)
     if type:
         samples = samples.filter(type=type)
     if start is not None:
@@ -50,3 +53,13 @@ def import_batch_chunk_states(*, batch: AppleHealthImportBatch, now: datetime | 
         chunks_processing=Count("id", filter=Q(status=ChunkStatus.PROCESSING)),
         chunks_stalled=Count("id", filter=stalled),
     )
+
+
+def import_batch_list(*, user: AbstractBaseUser) -> QuerySet[AppleHealthImportBatch]:
+    """The user's batches, newest first."""
+    return AppleHealthImportBatch.objects.filter(owner=user).defer("errors").order_by("-created_at", "-id")
+
+
+def changes_after(*, user: AbstractBaseUser, after_id: int, limit: int) -> list[HealthSampleChange]:
+    """The user's feed entries after `after_id`, oldest first, at most `limit` (ids grow in commit order)."""
+    return list(HealthSampleChange.objects.filter(owner=user, id__gt=after_id).order_by("id")[:limit])

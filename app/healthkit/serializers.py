@@ -10,8 +10,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from healthkit import errors
-from healthkit.healthkit_types import known_type_identifiers
-from healthkit.models import HealthSample
+from healthkit.healthkit_types import sample_kind
+from healthkit.sync.snapshot import sample_snapshot
 from healthkit.validation import datetime_out_of_range, datetime_parse
 
 
@@ -36,15 +36,21 @@ class SampleInSerializer(serializers.Serializer):
     start = serializers.CharField(help_text="ISO-8601 with an offset or Z")
     end = serializers.CharField(help_text="ISO-8601 with an offset or Z, >= start")
     source_name = serializers.CharField()
-    source_bundle_id = serializers.CharField()
+    source_bundle_id = serializers.CharField(required=False)
     uuid = serializers.UUIDField(required=False)
+    correlation = serializers.DictField(required=False, help_text='{"type": "HKCorrelationTypeIdentifier…", "id"}')
     device = serializers.CharField(required=False)
     metadata = serializers.DictField(required=False)
     workout_activity_type = serializers.CharField(required=False, help_text="HKWorkoutActivityType…, workouts only")
 
 
+class DeletionInSerializer(serializers.Serializer):
+    uuid = serializers.UUIDField(help_text="an HKDeletedObject's uuid")
+
+
 class ImportRequestSerializer(serializers.Serializer):
-    samples = SampleInSerializer(many=True)
+    samples = SampleInSerializer(many=True, required=False)
+    deleted = DeletionInSerializer(many=True, required=False, help_text="applied after the samples of the request")
 
 
 class ImportCreatedSerializer(serializers.Serializer):
@@ -74,6 +80,9 @@ class ImportStatusSerializer(serializers.Serializer):
     records_received = serializers.IntegerField()
     records_created = serializers.IntegerField()
     records_duplicate = serializers.IntegerField()
+    records_updated = serializers.IntegerField(help_text="stored samples a newer write replaced")
+    records_stale = serializers.IntegerField(help_text="writes older than what is stored (a lower sync version...)")
+    records_deleted = serializers.IntegerField(help_text="stored samples a deletion removed")
     progress = serializers.FloatField(help_text="fraction of chunks that have ended, 0 to 1")
     chunks_queued = serializers.IntegerField(help_text="chunks waiting for an attempt")
     chunks_processing = serializers.IntegerField(help_text="chunks whose attempt runs (or was cut short)")
@@ -83,27 +92,34 @@ class ImportStatusSerializer(serializers.Serializer):
     errors = ChunkErrorSerializer(many=True)
 
 
-class SampleOutSerializer(serializers.ModelSerializer):
-    start = serializers.DateTimeField(source="start_at")
-    end = serializers.DateTimeField(source="end_at")
-    uuid = serializers.UUIDField(source="healthkit_uuid")
+class SampleOutSerializer(serializers.Serializer):
+    """A stored sample as readers see it (healthkit.sync.snapshot)."""
 
-    class Meta:
-        model = HealthSample
-        fields = (
-            "id",
-            "type",
-            "value",
-            "unit",
-            "start",
-            "end",
-            "source_name",
-            "source_bundle_id",
-            "device",
-            "metadata",
-            "uuid",
-            "workout_activity_type",
-        )
+    id = serializers.IntegerField()
+    type = serializers.CharField()
+    recognized = serializers.BooleanField(help_text="false: a HealthKit identifier this server does not know")
+    value = serializers.FloatField(help_text="as sent")
+    unit = serializers.CharField(help_text="as sent")
+    canonical_value = serializers.FloatField(help_text="in canonical_unit")
+    canonical_unit = serializers.CharField(help_text="the type's canonical HealthKit unit")
+    start = serializers.CharField(help_text="ISO-8601 with the offset it was sent with")
+    end = serializers.CharField()
+    start_offset = serializers.IntegerField(allow_null=True, help_text="seconds east of UTC; null when unknown")
+    end_offset = serializers.IntegerField(allow_null=True)
+    time_zone = serializers.CharField(help_text="metadata HKTimeZone, when sent")
+    source_name = serializers.CharField()
+    source_bundle_id = serializers.CharField()
+    device = serializers.CharField()
+    metadata = serializers.DictField()
+    uuid = serializers.UUIDField(allow_null=True)
+    sync_identifier = serializers.CharField(allow_null=True)
+    sync_version = serializers.IntegerField(allow_null=True)
+    workout_activity_type = serializers.CharField()
+    correlation = serializers.DictField(allow_null=True)
+    updated_at = serializers.DateTimeField()
+
+    def to_representation(self, instance) -> dict:
+        return sample_snapshot(instance)
 
 
 class SamplePageSerializer(serializers.Serializer):
@@ -118,9 +134,10 @@ class SampleFilterSerializer(serializers.Serializer):
     type = serializers.CharField(required=False)
     start = serializers.CharField(required=False, help_text="ISO-8601 with an offset or Z")
     end = serializers.CharField(required=False, help_text="ISO-8601 with an offset or Z")
+    updated_since = serializers.CharField(required=False, help_text="samples stored or changed at or after this instant")
 
     def validate_type(self, value: str) -> str:
-        if value not in known_type_identifiers():
+        if sample_kind(value) is None:
             raise serializers.ValidationError(errors.TYPE_UNKNOWN.format(value=value))
         return value
 
@@ -137,6 +154,7 @@ class SampleFilterSerializer(serializers.Serializer):
 
     validate_start = _datetime
     validate_end = _datetime
+    validate_updated_since = _datetime
 
     def validate(self, attrs: dict) -> dict:
         start, end = attrs.get("start"), attrs.get("end")

@@ -107,3 +107,9 @@ def document_storage_problems(document: dict) -> list[dict]:
     if not isinstance(document, DuplicateKeysObject):
         return []
     return [{"field": key, "message": errors.DUPLICATE_FIELD} for key in document.duplicates]
+
+
+def body_storage_problems(document: object) -> list[dict]:
+    """Request-level errors for what anywhere in a body cannot be stored (for bodies mapped to samples
+    before they are validated, whose fields are not the API's)."""
+    return [{"field": "body", "message": message} for message in _value_problems(document, "body", depth=0)]

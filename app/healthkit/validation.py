@@ -9,15 +9,20 @@ import json
 import math
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timezone
 from typing import Any
 
 from django.conf import settings
 
 from healthkit import errors
-from healthkit.healthkit_types import TIME_UNITS, WORKOUT_ACTIVITY_TYPES, SampleKind, sample_kind
+from healthkit.catalogue import correlation_types
+from healthkit.healthkit_types import WORKOUT_ACTIVITY_TYPES, SampleKind, sample_kind
 from healthkit.jsonbody import json_body_decode
+from healthkit.sample_checks import correlation_check, measurement_check, metadata_keys_check
+from healthkit.samples_in import DELETION_KEY, DeletionIn, ImportRequest, SampleIn
 from healthkit.storable import document_storage_problems, sample_storage_problems
+
+__all__ = ["DELETION_KEY", "DeletionIn", "ImportLimits", "ImportRequest", "SampleIn", "import_body_parse", "sample_parse"]
 
 #: at most this many errors are listed in one 400 answer
 MAX_LISTED_ERRORS = 100
@@ -26,46 +31,10 @@ MAX_TYPE_LENGTH = 100
 MAX_UNIT_LENGTH = 64
 MAX_TEXT_LENGTH = 255
 
-REQUIRED_FIELDS = ("type", "value", "start", "end", "source_name", "source_bundle_id")
-OPTIONAL_FIELDS = ("unit", "uuid", "device", "metadata", "workout_activity_type")
+REQUIRED_FIELDS = ("type", "value", "start", "end", "source_name")
+OPTIONAL_FIELDS = ("unit", "uuid", "device", "metadata", "workout_activity_type", "source_bundle_id", "correlation")
 KNOWN_FIELDS = frozenset(REQUIRED_FIELDS + OPTIONAL_FIELDS)
-
-
-@dataclass(frozen=True, slots=True)
-class SampleIn:
-    """One valid sample; date-times are aware and in UTC."""
-
-    type: str
-    value: float
-    start: datetime
-    end: datetime
-    source_name: str
-    source_bundle_id: str
-    unit: str = ""
-    device: str = ""
-    metadata: dict = field(default_factory=dict)
-    uuid: str | None = None
-    workout_activity_type: str = ""
-
-    def to_payload(self) -> dict:
-        """The JSON form stored on a chunk (optional fields only when set)."""
-        payload = {
-            "type": self.type,
-            "value": self.value,
-            "start": self.start.isoformat(),
-            "end": self.end.isoformat(),
-            "source_name": self.source_name,
-            "source_bundle_id": self.source_bundle_id,
-        }
-        optional = {
-            "unit": self.unit,
-            "device": self.device,
-            "metadata": self.metadata,
-            "uuid": self.uuid,
-            "workout_activity_type": self.workout_activity_type,
-        }
-        payload.update({key: value for key, value in optional.items() if value})
-        return payload
+ON_INVALID_CHOICES = ("reject", "skip")
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,15 +75,16 @@ def _request_error(field_name: str, message: str) -> errors.ApplicationError:
     return _invalid([{"field": field_name, "message": message}])
 
 
-def import_body_parse(*, body: bytes, limits: ImportLimits | None = None) -> list[SampleIn]:
+def import_body_parse(*, body: bytes, limits: ImportLimits | None = None, on_invalid: str = "reject") -> ImportRequest:
     """Parse and validate a POST /api/v1/imports body; raise ApplicationError listing every problem."""
-    return import_document_parse(json_body_decode(body), limits=limits)
+    return import_document_parse(json_body_decode(body), limits=limits, on_invalid=on_invalid)
 
 
-def import_document_parse(document: Any, *, limits: ImportLimits | None = None) -> list[SampleIn]:
-    """Validate a decoded POST /api/v1/imports body (healthkit.jsonbody); ApplicationError lists every problem."""
+def import_document_parse(document: Any, *, limits: ImportLimits | None = None, on_invalid: str = "reject") -> ImportRequest:
+    """Validate a decoded body (healthkit.jsonbody): every sample and deletion; `skip` keeps the
+    valid samples and lists the rest; ApplicationError lists every problem."""
     limits = limits or import_limits()
-    raw_samples = _samples_field(document, limits=limits)
+    raw_samples, raw_deletions = _body_fields(document, limits=limits)
     samples: list[SampleIn] = []
     problems: list[dict] = []
     for index, raw in enumerate(raw_samples):
@@ -125,30 +95,48 @@ def import_document_parse(document: Any, *, limits: ImportLimits | None = None) 
             problems.extend(sample_errors)
         else:
             samples.append(sample)
-    if problems:
-        raise _invalid(_capped(problems))
-    return samples
+    deletions, deletion_problems = _deletions_parse(raw_deletions)
+    if deletion_problems or (problems and on_invalid != "skip"):
+        raise _invalid(_capped(deletion_problems + problems))
+    if not samples and not deletions:
+        raise _invalid(_capped(problems + [{"field": "samples", "message": errors.NOTHING_VALID}]))
+    return ImportRequest(samples=samples, deletions=deletions, rejected=_capped(problems))
 
 
-def _samples_field(document: Any, *, limits: ImportLimits) -> list:
+def _body_fields(document: Any, *, limits: ImportLimits) -> tuple[list, list]:
     if not isinstance(document, dict):
         raise _request_error("body", errors.BODY_NOT_OBJECT)
     repeated = document_storage_problems(document)
     if repeated:
         raise _invalid(repeated)
-    unknown = sorted(set(document) - {"samples"})
+    unknown = sorted(set(document) - {"samples", "deleted"})
     if unknown:
         raise _invalid([{"field": name, "message": errors.UNKNOWN_TOP_LEVEL_FIELD} for name in unknown])
-    if "samples" not in document:
+    if "samples" not in document and "deleted" not in document:
         raise _request_error("samples", errors.SAMPLES_MISSING)
-    samples = document["samples"]
+    samples, deleted = document.get("samples", []), document.get("deleted", [])
     if not isinstance(samples, list):
         raise _request_error("samples", errors.SAMPLES_NOT_LIST)
-    if not samples:
+    if not isinstance(deleted, list):
+        raise _request_error("deleted", errors.DELETED_NOT_LIST)
+    if not samples and not deleted:
         raise _request_error("samples", errors.SAMPLES_EMPTY)
-    if len(samples) > limits.max_samples:
-        raise _request_error("samples", errors.TOO_MANY_SAMPLES.format(count=len(samples), limit=limits.max_samples))
-    return samples
+    count = len(samples) + len(deleted)
+    if count > limits.max_samples:
+        raise _request_error("samples", errors.TOO_MANY_SAMPLES.format(count=count, limit=limits.max_samples))
+    return samples, deleted
+
+
+def _deletions_parse(raw_deletions: list) -> tuple[list[DeletionIn], list[dict]]:
+    deletions, problems = [], []
+    for index, raw in enumerate(raw_deletions):
+        uuid_text = raw.get("uuid") if isinstance(raw, dict) and set(raw) == {"uuid"} else None
+        parsed = _uuid_text(uuid_text)
+        if parsed is None:
+            problems.append({"index": index, "field": "deleted", "message": errors.DELETION_INVALID})
+        else:
+            deletions.append(DeletionIn(uuid=parsed))
+    return deletions, problems
 
 
 def _capped(problems: list[dict]) -> list[dict]:
@@ -176,16 +164,19 @@ def sample_parse(
     kind = _type_check(raw.get("type"), problems)
     value = _value_check(raw.get("value"), kind, problems)
     unit = _unit_check(raw.get("unit"), kind, problems)
+    measurement = measurement_check(kind, raw.get("type"), value, unit, problems)
     activity = _workout_activity_check(raw.get("workout_activity_type"), kind, problems)
     start = _datetime_check(raw.get("start"), "start", problems)
     end = _datetime_check(raw.get("end"), "end", problems)
     if start and end and end < start:
         problems.add("end", errors.END_BEFORE_START.format(start=raw["start"], end=raw["end"]))
     source_name = _text_check(raw.get("source_name"), "source_name", MAX_TEXT_LENGTH, problems)
-    bundle_id = _text_check(raw.get("source_bundle_id"), "source_bundle_id", MAX_TEXT_LENGTH, problems)
+    bundle_id = _optional_text_check(raw.get("source_bundle_id"), "source_bundle_id", problems)
     device = _optional_text_check(raw.get("device"), "device", problems)
     sample_uuid = _uuid_check(raw.get("uuid"), problems)
     metadata = _metadata_check(raw.get("metadata"), limits, problems)
+    keys = metadata_keys_check(metadata, problems)
+    correlation_type, correlation_id = correlation_check(raw.get("correlation"), raw.get("type"), problems)
 
     if problems.items:
         return None, problems.items
@@ -201,12 +192,23 @@ def sample_parse(
         metadata=metadata,
         uuid=sample_uuid,
         workout_activity_type=activity,
+        correlation_type=correlation_type,
+        correlation_id=correlation_id,
+        canonical_value=measurement.canonical_value,
+        canonical_unit=measurement.canonical_unit,
+        recognized=kind is not SampleKind.UNRECOGNIZED,
+        time_zone=keys.time_zone,
+        sync_identifier=keys.identifier,
+        sync_version=keys.version,
     )
     return sample, []
 
 
 def _type_check(raw: Any, problems: _SampleErrors) -> SampleKind | None:
     if raw is None:
+        return None
+    if isinstance(raw, str) and raw in correlation_types():
+        problems.add("type", errors.TYPE_CORRELATION)
         return None
     kind = sample_kind(raw) if isinstance(raw, str) else None
     if kind is None:
@@ -227,8 +229,6 @@ def _value_check(raw: Any, kind: SampleKind | None, problems: _SampleErrors) -> 
     if not math.isfinite(value):
         problems.add("value", errors.VALUE_NOT_NUMBER.format(kind="a non-finite number"))
         return None
-    if kind is SampleKind.CATEGORY and not value.is_integer():
-        problems.add("value", errors.VALUE_NOT_INTEGER)
     if kind is SampleKind.WORKOUT and value < 0:
         problems.add("value", errors.VALUE_NEGATIVE)
     return value
@@ -244,11 +244,8 @@ def _unit_check(raw: Any, kind: SampleKind | None, problems: _SampleErrors) -> s
         if raw is not None:
             problems.add("unit", errors.UNIT_FORBIDDEN)
         return ""
-    if kind is SampleKind.QUANTITY and raw is None:
+    if kind in (SampleKind.QUANTITY, SampleKind.WORKOUT) and raw is None:
         problems.add("unit", errors.UNIT_REQUIRED)
-        return ""
-    if kind is SampleKind.WORKOUT and raw not in TIME_UNITS:
-        problems.add("unit", errors.WORKOUT_UNIT_INVALID.format(units=", ".join(sorted(TIME_UNITS))))
         return ""
     if raw is None:
         return ""
@@ -271,6 +268,12 @@ def _workout_activity_check(raw: Any, kind: SampleKind | None, problems: _Sample
 
 def datetime_parse(raw: Any) -> datetime | None:
     """An ISO-8601 date-time with an offset or Z, in UTC; None when not one (naive included)."""
+    parsed = datetime_parse_with_offset(raw)
+    return parsed.astimezone(UTC) if parsed is not None else None
+
+
+def datetime_parse_with_offset(raw: Any) -> datetime | None:
+    """An ISO-8601 date-time with an offset or Z, keeping its offset; None when not one (naive included)."""
     if not isinstance(raw, str) or "T" not in raw.upper():
         return None
     try:
@@ -280,9 +283,10 @@ def datetime_parse(raw: Any) -> datetime | None:
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         return None
     try:
-        return parsed.astimezone(UTC)
+        parsed.astimezone(UTC)
     except OverflowError:  # year 1 with a positive offset, year 9999 with a negative one
         return None
+    return parsed.astimezone(timezone(parsed.utcoffset()))
 
 
 def datetime_out_of_range(raw: Any) -> bool:
@@ -303,7 +307,7 @@ def _datetime_problem(raw: Any) -> str:
 def _datetime_check(raw: Any, field_name: str, problems: _SampleErrors) -> datetime | None:
     if raw is None:
         return None
-    parsed = datetime_parse(raw)
+    parsed = datetime_parse_with_offset(raw)
     if parsed is None:
         problems.add(field_name, _datetime_problem(raw))
     return parsed
@@ -334,14 +338,23 @@ def _optional_text_check(raw: Any, field_name: str, problems: _SampleErrors) -> 
     return _text_check(raw, field_name, MAX_TEXT_LENGTH, problems)
 
 
-def _uuid_check(raw: Any, problems: _SampleErrors) -> str | None:
-    if raw is None:
+def _uuid_text(raw: Any) -> str | None:
+    """A UUID in HealthKit's spelling (upper case), None when `raw` is not one."""
+    if not isinstance(raw, str):
         return None
     try:
         return str(uuid.UUID(raw)).upper()
-    except (TypeError, ValueError, AttributeError):
-        problems.add("uuid", errors.UUID_INVALID)
+    except ValueError:
         return None
+
+
+def _uuid_check(raw: Any, problems: _SampleErrors) -> str | None:
+    if raw is None:
+        return None
+    parsed = _uuid_text(raw)
+    if parsed is None:
+        problems.add("uuid", errors.UUID_INVALID)
+    return parsed
 
 
 #: json.dumps(..., separators=(",", ":"), ensure_ascii=False), without building an encoder per call

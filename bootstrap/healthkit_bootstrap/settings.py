@@ -37,7 +37,8 @@ class BootstrapSettings:
         environment:<name>); protect it with required reviewers. Default: "prod".
     require_workload_boundary: roles the deploy role creates must carry the workload boundary
         (ci-<prefix>-workload-boundary). Turning it off lets CI grant a <prefix>-* role anything
-        and pass it to a task; do it only until the main program sets the boundary. Default: True.
+        and pass it to a task. The stacks set the boundary (rolePermissionsBoundary in both stack files), so keep
+        it on. Default: True.
     """
 
     github_repository: str

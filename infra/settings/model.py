@@ -42,7 +42,7 @@ class Settings:
         "Permissions boundary on every IAM role the stack creates: a policy name in the stack's "
         "account or a policy ARN. When CI deploys with the bootstrap's deploy role "
         "(bootstrap/) set it to `ci-<appName>-workload-boundary`: that role may only create "
-        "roles carrying it. Empty: no boundary. Default: empty.")
+        "roles carrying it (both stack files do). Empty: no boundary. Default: empty.")
 
     # --- Image and registry ---
     image: str = setting(
@@ -62,14 +62,13 @@ class Settings:
     cpu_architecture: str = setting(
         "cpuArchitecture", "string", "X86_64",
         "CPU architecture of both task definitions (and of the built image): `X86_64` or "
-        "`ARM64`. Fargate Spot runs X86_64 only. Default: X86_64.")
+        "`ARM64`. Both run on Fargate Spot (ARM64 on platform version 1.4.0+, which LATEST is). "
+        "Default: X86_64.")
     ecr_max_images: int = setting(
         "ecrMaxImages", "integer", 50,
-        "Lifecycle policy: keep at most this many images in the repository (older ones expire; "
-        "keep enough to roll back). 1-1000. Default: 50.")
-    ecr_untagged_expiry_days: int = setting(
-        "ecrUntaggedExpiryDays", "integer", 7,
-        "Lifecycle policy: untagged images expire after this many days. 1-3650. Default: 7.")
+        "Lifecycle policy: keep at most this many images in the repository, tagged or not (older "
+        "ones expire; keep enough to roll back; an image `pulumi up` builds counts 3: its index, "
+        "platform manifest and attestation). 1-1000. Default: 50.")
 
     # --- Queue and Celery ---
     task_time_limit_seconds: int = setting(
@@ -126,7 +125,7 @@ class Settings:
     worker_spot_percent: int = setting(
         "workerSpotPercent", "integer", 0,
         "Share of worker tasks (above workerOnDemandBase) placed on FARGATE_SPOT, percent. "
-        "0-100; above 0 requires cpuArchitecture X86_64. Default: 0.")
+        "0-100. Default: 0.")
     worker_on_demand_base: int = setting(
         "workerOnDemandBase", "integer", 0,
         "Worker tasks always placed on on-demand FARGATE before the Spot share applies. "
@@ -224,6 +223,11 @@ class Settings:
         "healthCheckGracePeriodSeconds", "integer", 60,
         "Seconds ECS ignores failing ALB health checks of a new api task (migrations run "
         "first). 0-7200. Default: 60.")
+    rollout_timeout_minutes: int = setting(
+        "rolloutTimeoutMinutes", "integer", 20,
+        "Minutes `pulumi up` waits for each service to reach a steady state after creating or "
+        "updating it; a deployment that fails (crash loop, failed migrate, unhealthy worker) or is "
+        "not steady by then fails the `up`. 5-180. Default: 20.")
 
     # --- Database ---
     database: str = setting(

@@ -72,7 +72,6 @@ def validate(s: Settings, skip: set[str] = frozenset()) -> list[Violation]:
     rule("cpuArchitecture", s.cpu_architecture, s.cpu_architecture in ("X86_64", "ARM64"),
          "must be X86_64 or ARM64", "set cpuArchitecture to X86_64 or ARM64")
     in_range("ecrMaxImages", s.ecr_max_images, 1, 1000)
-    in_range("ecrUntaggedExpiryDays", s.ecr_untagged_expiry_days, 1, 3650)
 
     # Queue and Celery
     limit = s.task_time_limit_seconds
@@ -121,9 +120,9 @@ def validate(s: Settings, skip: set[str] = frozenset()) -> list[Violation]:
              f"raise {prefix}MaxCount to at least {lo} or lower {prefix}MinCount")
         rule(f"{prefix}MaxCount", hi, hi <= 1000, "must be <= 1000", "lower it")
     in_range("workerSpotPercent", s.worker_spot_percent, 0, 100, " percent")
-    rule("workerSpotPercent", s.worker_spot_percent,
-         s.worker_spot_percent == 0 or s.cpu_architecture == "X86_64",
-         "Fargate Spot runs X86_64 tasks only", "set workerSpotPercent to 0 or cpuArchitecture to X86_64")
+    spot_problem = inv.spot_platform_problem(s.cpu_architecture, inv.FARGATE_PLATFORM_VERSION)
+    rule("workerSpotPercent", s.worker_spot_percent, s.worker_spot_percent == 0 or spot_problem is None,
+         str(spot_problem), "set workerSpotPercent to 0")
     rule("workerOnDemandBase", s.worker_on_demand_base,
          0 <= s.worker_on_demand_base <= max(s.worker_max_count, 0),
          f"must be between 0 and workerMaxCount ({s.worker_max_count})",
@@ -202,6 +201,7 @@ def validate(s: Settings, skip: set[str] = frozenset()) -> list[Violation]:
     in_range("albIdleTimeoutSeconds", s.alb_idle_timeout_seconds, 1, 4000, " seconds")
     in_range("deregistrationDelaySeconds", s.deregistration_delay_seconds, 0, 3600, " seconds")
     in_range("healthCheckGracePeriodSeconds", s.health_check_grace_period_seconds, 0, 7200, " seconds")
+    in_range("rolloutTimeoutMinutes", s.rollout_timeout_minutes, 5, 180, " minutes")
 
     # Database
     rule("database", s.database, s.database in ("create", "existing"),

@@ -149,6 +149,23 @@ class MockAws(pulumi_mocks.Mocks):
         return name, {"arn": f"arn:aws:iam::{self.account}:role/{name}", "name": name,
                       "uniqueId": "AROA" + _short_hash(name, n=17).upper()}
 
+    def _aws_iam_Policy(self, logical, inputs):
+        name = self._name(logical, inputs, max_len=128)
+        arn = f"arn:aws:iam::{self.account}:policy{inputs.get('path', '/')}{name}"
+        return arn, {"arn": arn, "name": name, "policyId": "ANPA" + _short_hash(name, n=17).upper()}
+
+    def _aws_iam_OpenIdConnectProvider(self, logical, inputs):
+        arn = f"arn:aws:iam::{self.account}:oidc-provider/{str(inputs.get('url', '')).removeprefix('https://')}"
+        return arn, {"arn": arn}
+
+    def _aws_kms_Key(self, logical, inputs):
+        key_id = "-".join(_short_hash(logical, str(i), n=n) for i, n in enumerate((8, 4, 4, 4, 12)))
+        return key_id, {"arn": self.arn("kms", f"key/{key_id}"), "keyId": key_id}
+
+    def _aws_s3_Bucket(self, logical, inputs):
+        bucket = inputs.get("bucket") or self._name(logical, inputs, key="bucket", max_len=63)
+        return bucket, {"arn": f"arn:aws:s3:::{bucket}", "bucket": bucket}
+
     def _aws_iam_RolePolicy(self, logical, inputs):
         name = self._name(logical, inputs, max_len=128)
         return f"{inputs.get('role')}:{name}", {"name": name}
@@ -313,6 +330,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             retain_on_delete=bool(request.retainOnDelete),
             ignore_changes=tuple(request.ignoreChanges),
             dependencies=tuple(request.dependencies),
+            custom_timeouts={k: v for k, v in (("create", request.customTimeouts.create),
+                                               ("update", request.customTimeouts.update),
+                                               ("delete", request.customTimeouts.delete)) if v},
         )
         with self._lock:
             self.records.append(record)

@@ -37,6 +37,8 @@ class RecordedResource:
     ignore_changes: tuple
     dependencies: tuple
     """URNs of explicit and implicit dependencies."""
+    custom_timeouts: dict = field(default_factory=dict)
+    """``create``/``update``/``delete`` custom timeouts (e.g. ``{"create": "20m"}``), when set."""
 
 
 @dataclass(frozen=True)

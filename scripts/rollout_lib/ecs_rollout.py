@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from .deployment_check import stopped_task_problems
 from .image_ref import ImageRef
 from .taskdefs import registration_request
 
@@ -114,9 +115,10 @@ def wait_until_stable(
             deployments = service.get("deployments", [])
             for deployment in deployments:
                 if deployment.get("taskDefinition") == expected[name] and deployment.get("rolloutState") == "FAILED":
+                    why = "; ".join(stopped_task_problems(ecs, cluster, name, expected[name]))
                     raise RolloutError(
                         f"service {name}: the deployment of {expected[name]} failed: "
-                        f"{deployment.get('rolloutStateReason', 'no reason given')}"
+                        f"{deployment.get('rolloutStateReason', 'no reason given')}" + (f"; {why}" if why else "")
                     )
             stable = (
                 service.get("taskDefinition") == expected[name]

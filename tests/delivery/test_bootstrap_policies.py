@@ -218,6 +218,8 @@ UNNAMED_RESOURCES = {
     f"arn:aws:acm:*:{ACCOUNT}:certificate/*": "acm:DescribeCertificate (read) of the listener's certificate",
     f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/*": "service-linked roles of four named services",
     f"arn:aws:secretsmanager:*:{ACCOUNT}:secret:rds!*": "RDS-managed master passwords",
+    f"arn:aws:rds:*:{ACCOUNT}:og:default:*": "AWS's default option groups, authorized by CreateDBInstance/ModifyDBInstance",
+    f"arn:aws:ecs:*:{ACCOUNT}:capacity-provider/*": "FARGATE and FARGATE_SPOT are AWS's (ecs:DescribeCapacityProviders)",
     **{f"arn:aws:elasticloadbalancing:*:{ACCOUNT}:{pattern}": "generated ELB names: scoped by the Project tag"
        for pattern in ("targetgroup/*/*", "loadbalancer/app/*/*", "loadbalancer/net/*/*", "listener/app/*/*/*",
                        "listener/net/*/*/*", "listener-rule/app/*/*/*/*", "listener-rule/net/*/*/*/*")},
@@ -265,7 +267,11 @@ def test_the_preview_role_reads_state_but_not_application_data():
     denied = {a for s in preview["Statement"] if s["Effect"] == "Deny" for a in s["Action"]}
     assert {"sqs:ReceiveMessage", "secretsmanager:GetSecretValue", "logs:GetLogEvents"} <= denied
     allowed = {a for s in preview["Statement"] if s["Effect"] == "Allow" for a in s["Action"]}
-    assert allowed <= {"s3:ListBucket", "s3:GetObject", "s3:GetObjectVersion", "kms:Decrypt", "kms:DescribeKey"}
+    assert allowed <= {"s3:ListBucket", "s3:GetObject", "s3:GetObjectVersion", "kms:Decrypt", "kms:DescribeKey",
+                       "secretsmanager:GetSecretValue"}
+    # the one secret value it may read is the Django key, which the state it decrypts holds anyway
+    (secrets,) = [s for s in preview["Statement"] if s["Effect"] == "Allow" and "secretsmanager:GetSecretValue" in s["Action"]]
+    assert secrets["Resource"] == [f"arn:aws:secretsmanager:*:{ACCOUNT}:secret:healthkit-*/django-secret-key-??????"]
 
 
 # --- linting -------------------------------------------------------------------------------------
@@ -288,6 +294,10 @@ PARLIAMENT_ACCEPTED = {
     # PutLogGroupDeletionProtection (botocore: logs PutLogGroupDeletionProtection) is newer than
     # parliament's IAM data; it is the only statement of its own so nothing else hides behind this.
     ("deploy-observability", "LogGroupProtection", "UNKNOWN_ACTION"): "newer than parliament's IAM data",
+    # CreateDBInstance/ModifyDBInstance authorize the instance and its option group as separate
+    # resources; this statement grants only AWS's default option groups (the instance is granted
+    # by Databases), which parliament reads as a mismatch.
+    ("deploy-data", "DefaultOptionGroups", "RESOURCE_MISMATCH"): "second resource of a multi-resource action",
 }
 
 

@@ -185,6 +185,14 @@ def test_preview_diffs_both_stacks_with_the_policy_pack_and_comments_on_the_pr()
     inputs = runs[0]["with"]
     assert inputs["command"] == "preview" and inputs["stack-name"] == "${{ matrix.stack }}"
     assert inputs["diff"] is True and inputs["comment-on-pr"] is True and inputs["policyPacks"] == "policy"
+    assert inputs["refresh"] is True  # the preview role is proven for every refresh read (tests/proof)
+
+
+def test_every_release_deploy_checks_the_services_after_pulumi_up():
+    deploy = (GITHUB / "scripts" / "deploy").read_text()
+    up = deploy.index("pulumi up --stack")
+    check = deploy.index("scripts/deployment-check --stack \"$stack\" --image \"$image\"")
+    assert up < check and "|| status=$?" in deploy[up:check] and 'exit "$status"' in deploy[check:]
 
 
 def test_release_builds_once_and_promotes_the_same_digest_to_dev_then_prod():

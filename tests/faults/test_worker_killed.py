@@ -33,12 +33,14 @@ def test_a_chunk_cut_short_by_kill_9_comes_back_after_the_visibility_timeout_and
     env = worker_env_factory(queue, task_time_limit=VISIBILITY_TIMEOUT - 1, task_soft_time_limit=VISIBILITY_TIMEOUT - 2)
     samples = heart_rate_samples(12)
     batch, (cut_short, other) = batch_with_chunks_create(user, [samples[:6], samples[6:]])
-    chunk_messages_send(queue, [cut_short, other])
 
     with sample_insert_held(user, samples[2]):
         first = celery_worker_factory(env)
-        worker_sessions_blocked()
+        # the other chunk first: while cut_short is stuck it holds its owner's lock, which the other would wait for
+        chunk_messages_send(queue, [other])
         wait_until(lambda: _chunk(other).status == ChunkStatus.SUCCEEDED, timeout=30, message="the other chunk")
+        chunk_messages_send(queue, [cut_short])
+        worker_sessions_blocked()
         first.kill()
     assert (_chunk(cut_short).status, _chunk(cut_short).attempts) == (ChunkStatus.PROCESSING, 1)
 

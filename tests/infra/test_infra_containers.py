@@ -13,11 +13,11 @@ from infra.containers import (
 
 ENV = EnvironmentInputs(
     environment_name="dev", allowed_hosts=["api.example.com", "", "lb.example.com", "api.example.com"], db_host="db",
-    db_port=5432, db_name="healthkit", db_ssl_mode="require", region="eu-west-1", queue_url="https://sqs/q",
+    db_port=5432, db_name="healthkit", db_ssl_mode="require", db_secret_arn="arn:db", region="eu-west-1", queue_url="https://sqs/q",
     task_time_limit_seconds=300, task_soft_time_limit_seconds=240, worker_concurrency=2,
     worker_soft_shutdown_seconds=90, worker_heartbeat_max_age_seconds=60, import_chunk_size=1000, chunk_max_attempts=5,
     gunicorn_workers=2, gunicorn_threads=4, emf_namespace="HealthKitImport", emf_service_name="healthkit")
-SECRETS = SecretInputs(django_secret_key_arn="arn:django", database_secret_arn="arn:db")
+SECRETS = SecretInputs(django_secret_key_arn="arn:django")
 SHARED = shared_container_settings(image="repo@sha256:" + "0" * 64, environment=ENV, secrets=SECRETS,
                                    log_group_name="/ecs/x", stream_prefix="healthkit")
 
@@ -44,6 +44,9 @@ def test_logs_go_to_one_group_without_blocking_the_app():
         ("awslogs", "/ecs/x", "non-blocking")
 
 
-def test_database_credentials_are_selected_by_json_key():
-    assert {s["name"]: s["valueFrom"] for s in SHARED.secrets} == {
-        "DB_PASSWORD": "arn:db:password::", "DB_USER": "arn:db:username::", "DJANGO_SECRET_KEY": "arn:django"}
+def test_the_database_secret_is_named_for_the_app_to_read_and_only_the_django_key_is_injected():
+    env = {e["name"]: e["value"] for e in SHARED.environment}
+
+    assert {s["name"]: s["valueFrom"] for s in SHARED.secrets} == {"DJANGO_SECRET_KEY": "arn:django"}
+    assert env["DB_SECRET_ARN"] == "arn:db"
+    assert not {"DB_USER", "DB_PASSWORD"} & set(env)

@@ -80,33 +80,40 @@ def test_every_sqs_statement_is_scoped_to_the_stacks_queue_arns(all_runs):
                     assert set(resources) <= queue_arns, resource.name
 
 
-def test_api_task_role_may_only_send_and_read_attributes(stacks):
+def test_api_task_role_may_only_send_read_attributes_and_read_the_database_secret(stacks):
     for run in stacks:
         granted = actions(role_document(run, "api-task"))
-        assert granted == {"sqs:SendMessage", "sqs:GetQueueAttributes"}
+        assert granted == {"sqs:SendMessage", "sqs:GetQueueAttributes", "secretsmanager:GetSecretValue"}
         assert not granted & {"sqs:ReceiveMessage", "sqs:DeleteMessage"}
 
 
 def test_worker_task_role_consumes_but_cannot_purge_or_delete_the_queue(stacks):
     for run in stacks:
         granted = actions(role_document(run, "worker-task"))
-        assert granted == set(inv.WORKER_QUEUE_ACTIONS)
+        assert granted == set(inv.WORKER_QUEUE_ACTIONS) | set(inv.DATABASE_SECRET_ACTIONS)
         assert not granted & {"sqs:PurgeQueue", "sqs:DeleteQueue", "sqs:CreateQueue", "sqs:ListQueues"}
 
 
-def test_task_roles_target_only_the_main_queue(dev):
-    queue = dev.one("aws:sqs/queue:Queue", "queue-queue").outputs["arn"]
+def test_task_roles_target_only_the_main_queue_and_the_database_secret(all_runs):
+    for run in all_runs:
+        queue = run.one("aws:sqs/queue:Queue", "queue-queue").outputs["arn"]
+        database_secret = run.environment("worker")["DB_SECRET_ARN"]
+        for role in ("api-task", "worker-task"):
+            assert [s["Resource"] for s in statements(role_document(run, role))] == [[queue], [database_secret]]
 
+
+def test_the_database_secret_of_an_existing_database_is_the_one_the_task_roles_read(dev_existing):
+    arn = dev_existing.settings.db_secret_arn
+    assert dev_existing.environment("api")["DB_SECRET_ARN"] == arn
     for role in ("api-task", "worker-task"):
-        assert [s["Resource"] for s in statements(role_document(dev, role))] == [[queue]]
+        assert statements(role_document(dev_existing, role))[1]["Resource"] == [arn]
 
 
-def test_execution_role_pulls_from_this_repository_logs_to_this_group_reads_these_secrets(dev):
+def test_execution_role_pulls_from_this_repository_logs_to_this_group_reads_the_django_key(dev):
     doc = {s["Sid"]: s for s in statements(role_document(dev, "execution"))}
     repository = dev.one("aws:ecr/repository:Repository").outputs["arn"]
     log_group = dev.one("aws:cloudwatch/logGroup:LogGroup").outputs["arn"]
-    secrets = {dev.one("aws:secretsmanager/secret:Secret").outputs["arn"],
-               dev.one("aws:rds/instance:Instance").outputs["masterUserSecrets"][0]["secretArn"]}
+    secrets = {dev.one("aws:secretsmanager/secret:Secret").outputs["arn"]}
 
     assert doc["PullFromRepository"]["Resource"] == [repository]
     assert doc["WriteLogs"]["Resource"] == [f"{log_group}:log-stream:*"]
@@ -138,8 +145,10 @@ def test_queue_policies_deny_every_request_without_tls(dev):
 
 
 @pytest.mark.parametrize("document", [
-    policies.api_task_policy(queue_arn="arn:aws:sqs:eu-west-1:111122223333:q"),
-    policies.worker_task_policy(queue_arn="arn:aws:sqs:eu-west-1:111122223333:q"),
+    policies.api_task_policy(queue_arn="arn:aws:sqs:eu-west-1:111122223333:q",
+                             database_secret_arn="arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-1-AbCdEf"),
+    policies.worker_task_policy(queue_arn="arn:aws:sqs:eu-west-1:111122223333:q",
+                                database_secret_arn="arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-AbCdEf"),
     policies.execution_role_policy(
         repository_arn="arn:aws:ecr:eu-west-1:111122223333:repository/r",
         log_group_arns=["arn:aws:logs:eu-west-1:111122223333:log-group:/ecs/x"],
@@ -161,8 +170,17 @@ def test_roles_are_named_after_the_stack_so_name_scoped_deploy_policies_match(pr
         assert len(role.inputs["namePrefix"]) <= 38
 
 
-def test_no_role_carries_a_permissions_boundary_unless_configured(dev):
-    assert not any("permissionsBoundary" in r.inputs for r in dev.of_type("aws:iam/role:Role"))
+def test_both_stack_files_put_the_bootstraps_workload_boundary_on_every_role(stacks):
+    for run in stacks:
+        assert {r.inputs["permissionsBoundary"] for r in run.of_type("aws:iam/role:Role")} == {
+            "arn:aws:iam::123456789012:policy/ci-healthkit-workload-boundary"}
+
+
+def test_no_role_carries_a_permissions_boundary_when_the_setting_is_empty():
+    from proof.mockrun import run_stack
+
+    run = run_stack("dev", {"rolePermissionsBoundary": ""})
+    assert not any("permissionsBoundary" in r.inputs for r in run.of_type("aws:iam/role:Role"))
 
 
 def test_a_configured_boundary_name_is_set_on_every_role_in_the_stacks_account():

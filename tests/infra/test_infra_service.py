@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from infra import invariants as inv
 from infra.args import ComponentArgsError
 from infra.cluster import Cluster, ClusterArgs
 from infra.service import (
@@ -38,9 +39,27 @@ def test_a_cpu_memory_pair_fargate_rejects_fails_naming_the_argument():
         FargateService("svc", args(memory=4096))
 
 
-def test_spot_capacity_with_arm_is_rejected():
-    with pytest.raises(ComponentArgsError, match="FARGATE_SPOT runs X86_64 only"):
-        FargateService("svc", args(cpu_architecture="ARM64", capacity_providers=[CapacityShare("FARGATE_SPOT", 1)]))
+def test_spot_capacity_with_arm_is_rejected_on_a_platform_version_before_1_4_0():
+    with pytest.raises(ComponentArgsError, match="ARM64 tasks on platform version 1.4.0 or later, not 1.3.0"):
+        FargateService("svc", args(cpu_architecture="ARM64", platform_version="1.3.0",
+                                   capacity_providers=[CapacityShare("FARGATE_SPOT", 1)]))
+
+
+def test_spot_capacity_with_arm_runs_on_the_latest_platform_version():
+    run = run_program(lambda: FargateService("svc", args(
+        cpu_architecture="ARM64", capacity_providers=[CapacityShare("FARGATE_SPOT", 1)])))
+    service = run.one("aws:ecs/service:Service")
+    assert service.inputs["platformVersion"] == "LATEST"
+    assert service.inputs["capacityProviderStrategies"][0]["capacityProvider"] == "FARGATE_SPOT"
+
+
+def test_the_spot_architecture_rule_is_the_one_in_botocores_ecs_model():
+    import botocore.session
+
+    doc = botocore.session.get_session().get_service_model("ecs").shape_for("CapacityProviderStrategyItem").documentation
+    for architecture, minimum in inv.SPOT_MIN_PLATFORM_VERSION.items():
+        assert (f"<code>FARGATE_SPOT</code> supports Linux tasks with the {architecture} architecture on platform "
+                f"version {minimum} or later") in doc
 
 
 def test_load_balancer_on_a_port_the_container_does_not_map_is_rejected():

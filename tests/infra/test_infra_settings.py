@@ -119,8 +119,14 @@ def test_prod_environment_requires_protected_stateful_resources():
     assert "protectStatefulResources" in violations(environment="prod")
 
 
-def test_spot_workers_require_x86():
-    assert "X86_64" in violations(workerSpotPercent=50, cpuArchitecture="ARM64")["workerSpotPercent"]
+def test_spot_workers_may_run_arm64():
+    settings = load(workerSpotPercent=50, cpuArchitecture="ARM64")
+    assert (settings.worker_spot_percent, settings.cpu_architecture) == (50, "ARM64")
+
+
+@pytest.mark.parametrize("minutes", [4, 181])
+def test_the_rollout_timeout_is_validated_naming_the_setting(minutes):
+    assert "5" in violations(rolloutTimeoutMinutes=minutes)["rolloutTimeoutMinutes"]
 
 
 def test_api_scaling_needs_at_least_one_target():

@@ -44,10 +44,20 @@ def test_project_config_declarations_follow_the_pulumi_project_schema():
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_stack_file_sets_only_declared_settings_and_the_region(stack):
+def test_stack_file_sets_only_declared_settings_the_region_and_the_default_tags(stack):
     for key in stack_file(stack):
         namespace, name = key.split(":", 1)
-        assert (namespace, name) == ("aws", "region") or (namespace == PROJECT and name in SPECS), key
+        assert (namespace, name) in (("aws", "region"), ("aws", "defaultTags")) or (
+            namespace == PROJECT and name in SPECS), key
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_stack_files_tag_everything_for_the_deploy_role_and_set_its_boundary(stack):
+    config = stack_file(stack)
+    app_name = config.get(f"{PROJECT}:appName", SPECS["appName"].default)
+    # awsx's VPC tags its subnets, route tables and gateways only through the provider's default tags
+    assert config["aws:defaultTags"] == {"tags": {"Project": app_name}}
+    assert config[f"{PROJECT}:rolePermissionsBoundary"] == f"ci-{app_name}-workload-boundary"
 
 
 def test_stack_values_override_project_defaults():

@@ -130,7 +130,8 @@ def test_environment_holds_exactly_the_contract_variables(dev):
     env = {e["name"]: e["value"] for e in dev.container("worker", "worker")["environment"]}
 
     assert set(env) == {
-        "DJANGO_ENV", "DJANGO_ALLOWED_HOSTS", "DB_HOST", "DB_PORT", "DB_NAME", "DB_SSLMODE", "AWS_REGION",
+        "DJANGO_ENV", "DJANGO_ALLOWED_HOSTS", "DB_HOST", "DB_PORT", "DB_NAME", "DB_SSLMODE", "DB_SECRET_ARN",
+        "AWS_REGION",
         "CELERY_BROKER_URL", "CELERY_APPLE_HEALTH_QUEUE_URL", "CELERY_TASK_TIME_LIMIT",
         "CELERY_TASK_SOFT_TIME_LIMIT", "CELERY_WORKER_CONCURRENCY", "CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT",
         "CELERY_WORKER_HEARTBEAT_FILE", "CELERY_WORKER_HEARTBEAT_MAX_AGE", "HEALTHKIT_IMPORT_CHUNK_SIZE",
@@ -150,11 +151,8 @@ def test_secrets_come_from_secrets_manager_never_plain_environment(dev):
     db_secret = dev.one("aws:rds/instance:Instance").outputs["masterUserSecrets"][0]["secretArn"]
     django_secret = dev.one("aws:secretsmanager/secret:Secret").outputs["arn"]
 
-    assert {s["name"]: s["valueFrom"] for s in worker["secrets"]} == {
-        "DJANGO_SECRET_KEY": django_secret,
-        "DB_USER": f"{db_secret}:username::",
-        "DB_PASSWORD": f"{db_secret}:password::",
-    }
+    assert {s["name"]: s["valueFrom"] for s in worker["secrets"]} == {"DJANGO_SECRET_KEY": django_secret}
+    assert dev.environment("worker")["DB_SECRET_ARN"] == db_secret  # read by the app, at connect time
     assert not {"DJANGO_SECRET_KEY", "DB_USER", "DB_PASSWORD"} & {e["name"] for e in worker["environment"]}
 
 
@@ -318,9 +316,8 @@ def test_an_existing_vpc_and_database_are_used_not_created(dev_existing):
     worker = dev_existing.container("worker", "worker")
     env = {e["name"]: e["value"] for e in worker["environment"]}
     assert env["DB_HOST"] == "shared-db.example.internal"
-    assert {s["valueFrom"] for s in worker["secrets"] if s["name"].startswith("DB_")} == {
-        "arn:aws:secretsmanager:us-east-1:123456789012:secret:shared-db-AbCdEf:username::",
-        "arn:aws:secretsmanager:us-east-1:123456789012:secret:shared-db-AbCdEf:password::"}
+    assert env["DB_SECRET_ARN"] == "arn:aws:secretsmanager:us-east-1:123456789012:secret:shared-db-AbCdEf"
+    assert not [s for s in worker["secrets"] if s["name"].startswith("DB_")]
     assert dev_existing.one("aws:ecs/service:Service", "worker-service").inputs["networkConfiguration"]["subnets"] == \
         ["subnet-0a1b2c3d4e5f60721", "subnet-0a1b2c3d4e5f60722"]
 

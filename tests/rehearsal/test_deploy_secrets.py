@@ -12,7 +12,7 @@ from rehearsal.emulator import Emulator
 EXISTING_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:shared-db-AbCdEf"
 
 
-def test_an_existing_database_secret_is_created_and_the_execution_role_names_its_real_arn(tmp_path):
+def test_an_existing_database_secret_is_created_and_the_task_roles_and_definitions_name_its_real_arn(tmp_path):
     run = run_stack("dev", {"database": "existing", "dbHost": "shared-db.example.internal",
                             "dbSecretArn": EXISTING_SECRET})
     emulator = Emulator.start(state_dir=tmp_path, region=run.region)
@@ -29,15 +29,16 @@ def test_an_existing_database_secret_is_created_and_the_execution_role_names_its
         assert set(value) == {"username", "password"}
 
         iam = emulator.client("iam")
-        role = next(r["RoleName"] for r in iam.list_roles()["Roles"] if "-execution-" in r["RoleName"])
-        (policy,) = iam.list_role_policies(RoleName=role)["PolicyNames"]
-        document = json.dumps(iam.get_role_policy(RoleName=role, PolicyName=policy)["PolicyDocument"])
-        assert real in document and EXISTING_SECRET not in document
+        for kind in ("api", "worker"):
+            role = next(r["RoleName"] for r in iam.list_roles()["Roles"] if f"-{kind}-task-" in r["RoleName"])
+            documents = [json.dumps(iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"])
+                         for name in iam.list_role_policies(RoleName=role)["PolicyNames"]]
+            assert any(real in d for d in documents) and not any(EXISTING_SECRET in d for d in documents), kind
 
         definition = emulator.client("ecs").describe_task_definition(taskDefinition="healthkit-dev-worker")
-        secrets = definition["taskDefinition"]["containerDefinitions"][0]["secrets"]
-        assert {s["valueFrom"] for s in secrets if s["name"].startswith("DB_")} == {
-            f"{real}:username::", f"{real}:password::"}
+        (container,) = definition["taskDefinition"]["containerDefinitions"]
+        assert {e["name"]: e["value"] for e in container["environment"]}["DB_SECRET_ARN"] == real
+        assert not [s for s in container.get("secrets", []) if s["name"].startswith("DB_")]
     finally:
         emulator.stop()
         database.stop()

@@ -71,20 +71,36 @@ def test_trust_policies_are_adapted_to_the_local_principal(dev_report):
 
 
 def test_the_roles_used_only_their_granted_actions(dev_report):
-    assert set(dev_report.calls["api"]["allowed"]) == {"sqs:SendMessage", "sqs:GetQueueAttributes"}
-    assert dev_report.calls["api"]["allowed"]["sqs:SendMessage"] == 22  # one message per chunk
-    assert {"sqs:ReceiveMessage", "sqs:DeleteMessage"} <= set(dev_report.calls["worker"]["allowed"])
-    assert dev_report.calls["worker"]["allowed"]["sqs:DeleteMessage"] == 22
+    assert set(dev_report.calls["api"]["allowed"]) == {
+        "sqs:SendMessage", "sqs:GetQueueAttributes", "secretsmanager:GetSecretValue"}
+    assert dev_report.calls["api"]["allowed"]["sqs:SendMessage"] == 22 + 2  # one message per chunk, both syncs
+    assert {"sqs:ReceiveMessage", "sqs:DeleteMessage", "secretsmanager:GetSecretValue"} <= set(
+        dev_report.calls["worker"]["allowed"])
+    assert dev_report.calls["worker"]["allowed"]["sqs:DeleteMessage"] == 22 + 2
     assert not dev_report.calls["api"]["denied"] and not dev_report.calls["worker"]["denied"]
 
 
 def test_the_execution_role_reads_exactly_the_secrets_and_writes_the_logs(dev_report):
     allowed = dev_report.execution_role
     assert "ecr:GetAuthorizationToken on *" in allowed
-    assert sum(a.startswith("secretsmanager:GetSecretValue") for a in allowed) == 2  # django key, db secret
+    assert sum(a.startswith("secretsmanager:GetSecretValue") for a in allowed) == 1  # the django key only
     assert any(a.startswith("logs:PutLogEvents on arn:aws:logs:us-east-1:123456789012:log-group:/ecs/healthkit-dev")
                for a in allowed)
     assert sum(dev_report.log_events.values()) > 0
+
+
+def test_the_password_rotates_under_the_running_services_and_the_next_sync_completes(dev_report):
+    rotation = dev_report.rotation
+    assert rotation.old_password_refused and rotation.version_after != rotation.version_before
+    assert rotation.sessions_ended >= 2  # the api's and the worker's open connections
+    assert rotation.rereads["api"] >= 1 and rotation.rereads["worker"] >= 1
+    assert rotation.sync.samples_posted == 2000
+    assert [b["status"] for b in rotation.sync.batches] == ["completed"]
+    assert rotation.sync.total("chunks_failed") == 0
+    assert rotation.sync.total("chunks_succeeded") == rotation.sync.chunks == 2
+    assert rotation.sync.total("records_created") == 2000
+    assert "Database password rotation" in render(dev_report)
+    assert any(t.name.startswith("rotate the database password") and t.ok for t in dev_report.steps)
 
 
 def test_the_worker_health_check_passes_before_and_after_the_sync(dev_report):

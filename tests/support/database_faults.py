@@ -1,9 +1,11 @@
 """Faults made on the database side, by the test itself: nothing in app/ knows about them.
 
 - `sample_insert_held(owner, raw_sample)`: another transaction inserts one of a chunk's samples
-  and stays open, so the chunk's INSERT ... ON CONFLICT waits on it: the chunk is then
-  deterministically *mid-chunk* (claimed and counted, samples written but not committed)
-  until the block exits and the transaction rolls back.
+  (a plain INSERT of the row the app would write, without the owner's advisory lock) and stays
+  open, so the chunk's INSERT of the same sample waits on the unique index: the chunk is then
+  deterministically *mid-chunk* (claimed and counted, holding its owner's lock, samples not
+  committed) until the block exits and the transaction rolls back. The owner's other chunks
+  wait for that lock meanwhile (an owner's chunks are applied one at a time).
 - `backends(server, dbname, application_name=)`, `backends_waiting_on_lock(...)`: what
   pg_stat_activity shows, to see that a worker reached that point (no sleeps).
 - `sample_rows_refused(server, dbname, source_name=)`: a trigger makes every INSERT of a
@@ -61,11 +63,13 @@ def backends_waiting_on_lock(server: PostgresServer, dbname: str, *, application
 def sample_insert_held(owner, raw_sample: dict) -> Iterator[None]:
     """Insert `raw_sample` for `owner` in a transaction left open for the block; roll it back after.
 
-    Uses the app's own upsert (same fingerprint, same unique index), in a thread with its
-    own Django connection, so a chunk holding the same sample waits for this transaction.
+    Writes the row the app would (healthkit.services.samples.sample_fields: same fingerprint,
+    same unique index) in a thread with its own Django connection, so a chunk writing the same
+    sample waits for this transaction.
     """
     from django.db import connection, transaction
-    from healthkit.services.samples import samples_upsert
+    from healthkit.models import HealthSample
+    from healthkit.services.samples import sample_fields
 
     inserted, release = threading.Event(), threading.Event()
     failure: list[BaseException] = []
@@ -73,7 +77,8 @@ def sample_insert_held(owner, raw_sample: dict) -> Iterator[None]:
     def hold() -> None:
         try:
             with transaction.atomic():
-                samples_upsert(owner_id=owner.pk, samples=parsed_samples([raw_sample]))
+                (sample,) = parsed_samples([raw_sample])
+                HealthSample.objects.create(owner=owner, **sample_fields(sample, owner_id=owner.pk))
                 inserted.set()
                 release.wait(timeout=HOLD_LIMIT)
                 transaction.set_rollback(True)

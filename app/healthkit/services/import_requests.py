@@ -8,7 +8,7 @@ so retrying after an enqueue failure ends in an imported batch. Nothing is store
 request that fails validation: the key can be used again.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from functools import partial
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -18,7 +18,7 @@ from healthkit.idempotency import idempotency_key_hold, idempotency_key_reused
 from healthkit.models import AppleHealthImportBatch
 from healthkit.outbox import batch_unsent_chunk_ids, chunk_messages_send
 from healthkit.services.imports import import_batch_create
-from healthkit.validation import SampleIn
+from healthkit.validation import ImportRequest
 
 
 def _unsent_messages_send(batch_id) -> None:
@@ -28,23 +28,29 @@ def _unsent_messages_send(batch_id) -> None:
 def import_request_submit(
     *,
     owner: AbstractBaseUser,
-    samples_parse: Callable[[], Sequence[SampleIn]],
+    request_parse: Callable[[], ImportRequest],
     idempotency_key: str | None = None,
     request_fingerprint: str = "",
-) -> tuple[AppleHealthImportBatch, bool]:
-    """(batch, created): a new batch from `samples_parse()`, or the one the key already made."""
+) -> tuple[AppleHealthImportBatch, bool, list[dict]]:
+    """(batch, created, rejected samples): a new batch from `request_parse()`, or the one the key already made.
+
+    A replay parses the (same) request again, so its answer lists the same rejected samples.
+    """
     if idempotency_key is None:
-        return import_batch_create(owner=owner, samples=samples_parse())
+        parsed = request_parse()
+        return *import_batch_create(owner=owner, samples=parsed.items), parsed.rejected
     with transaction.atomic():
         idempotency_key_hold(owner_id=owner.pk, key=idempotency_key)
         existing = AppleHealthImportBatch.objects.filter(owner=owner, idempotency_key=idempotency_key).first()
         if existing is not None:
             idempotency_key_reused(stored_fingerprint=existing.request_fingerprint, fingerprint=request_fingerprint)
             transaction.on_commit(partial(_unsent_messages_send, existing.pk))
-            return existing, False
-        return import_batch_create(
+            return existing, False, request_parse().rejected
+        parsed = request_parse()
+        batch, created = import_batch_create(
             owner=owner,
-            samples=samples_parse(),
+            samples=parsed.items,
             idempotency_key=idempotency_key,
             request_fingerprint=request_fingerprint,
         )
+        return batch, created, parsed.rejected

@@ -31,13 +31,18 @@ from healthkit.models import (
     BatchStatus,
     ChunkStatus,
 )
-from healthkit.services.samples import samples_upsert
-from healthkit.validation import SampleIn, import_limits, sample_parse
+from healthkit.services.samples import items_apply
+from healthkit.sync.plan import Counts
+from healthkit.sync.positions import batch_sequence_next
+from healthkit.validation import DELETION_KEY, DeletionIn, SampleIn, import_limits, sample_parse
 
 logger = logging.getLogger(__name__)
 
 #: characters of an error kept on a chunk row
 MAX_ERROR_LENGTH = 2000
+#: what a chunk's items did, counted on the chunk and its batch (`records_<name>`)
+OUTCOMES = ("created", "updated", "duplicate", "stale", "deleted")
+OUTCOME_FIELDS = tuple(f"records_{name}" for name in OUTCOMES)
 #: milliseconds chunk_release waits for the chunk's row lock before giving up
 RELEASE_LOCK_TIMEOUT_MS = 2000
 
@@ -48,18 +53,23 @@ class ChunkImportResult:
     status: str
     records_created: int = 0
     records_duplicate: int = 0
+    records_updated: int = 0
+    records_stale: int = 0
+    records_deleted: int = 0
     skipped: bool = False  # the chunk had already ended (or is gone): nothing was done
 
 
 def import_batch_create(
     *,
     owner: AbstractBaseUser,
-    samples: Sequence[SampleIn],
+    samples: Sequence[SampleIn | DeletionIn],
     idempotency_key: str | None = None,
     request_fingerprint: str = "",
     chunk_size: int | None = None,
 ) -> tuple[AppleHealthImportBatch, bool]:
     """Store a batch and its chunks, send one message per chunk at commit (healthkit.outbox); (batch, created).
+
+    `samples` holds the request's samples, then its deletions (their order gives their positions).
 
     With an idempotency key the owner already used, the first batch is returned instead
     (created False); the unique (owner, idempotency_key) constraint settles races.
@@ -97,6 +107,7 @@ def _batch_with_chunks_create(
 ) -> AppleHealthImportBatch:
     batch = AppleHealthImportBatch.objects.create(
         owner=owner,
+        sequence=batch_sequence_next(),
         idempotency_key=idempotency_key or None,
         request_fingerprint=request_fingerprint,
         chunks_total=ceil(len(samples) / chunk_size),
@@ -106,6 +117,7 @@ def _batch_with_chunks_create(
         AppleHealthImportChunk(
             batch=batch,
             index=index,
+            offset=start,
             payload=[sample.to_payload() for sample in samples[start : start + chunk_size]],
             records_received=len(samples[start : start + chunk_size]),
         )
@@ -133,13 +145,19 @@ def _chunk_import(*, chunk_id: str) -> ChunkImportResult:
         chunk = _chunks_locked().get(pk=chunk_id)
         if chunk.status in CHUNK_FINAL_STATUSES:  # another delivery of the same message won
             return _skipped(chunk_id, status=chunk.status)
-        samples = _chunk_samples(chunk)
-        created = samples_upsert(owner_id=chunk.batch.owner_id, samples=samples, batch_id=chunk.batch_id)
-        duplicate = len(samples) - created
-        _chunk_end(chunk, status=ChunkStatus.SUCCEEDED, created=created, duplicate=duplicate)
-        _batch_chunk_ended(batch_id=chunk.batch_id, succeeded=True, created=created, duplicate=duplicate)
+        counts = items_apply(
+            owner_id=chunk.batch.owner_id,
+            items=_chunk_items(chunk),
+            sequence=chunk.batch.sequence or 0,
+            first_index=chunk.offset,
+            batch_id=chunk.batch_id,
+        )
+        _chunk_end(chunk, status=ChunkStatus.SUCCEEDED, counts=counts)
+        _batch_chunk_ended(batch_id=chunk.batch_id, succeeded=True, counts=counts)
     return ChunkImportResult(
-        chunk_id=chunk_id, status=ChunkStatus.SUCCEEDED, records_created=created, records_duplicate=duplicate
+        chunk_id=chunk_id,
+        status=ChunkStatus.SUCCEEDED,
+        **{f"records_{name}": getattr(counts, name) for name in OUTCOMES},
     )
 
 
@@ -178,11 +196,14 @@ def _chunk_claim(*, chunk_id: str) -> bool:
     return True
 
 
-def _chunk_samples(chunk: AppleHealthImportChunk) -> list[SampleIn]:
+def _chunk_items(chunk: AppleHealthImportChunk) -> list[SampleIn | DeletionIn]:
     if not isinstance(chunk.payload, list):
         raise ApplicationError(errors.CHUNK_PAYLOAD_INVALID.format(index="-", field="payload", message="not a list"))
     samples, limits = [], import_limits()
     for index, raw in enumerate(chunk.payload):
+        if isinstance(raw, dict) and set(raw) == {DELETION_KEY}:
+            samples.append(DeletionIn(uuid=raw[DELETION_KEY]))
+            continue
         sample, problems = sample_parse(raw, index=index, limits=limits)
         if problems:
             first = problems[0]
@@ -193,29 +214,30 @@ def _chunk_samples(chunk: AppleHealthImportChunk) -> list[SampleIn]:
     return samples
 
 
-def _chunk_end(
-    chunk: AppleHealthImportChunk, *, status: str, created: int = 0, duplicate: int = 0, error: str = ""
-) -> None:
+def _chunk_end(chunk: AppleHealthImportChunk, *, status: str, counts: Counts | None = None, error: str = "") -> None:
+    counts = counts or Counts()
     chunk.status = status
-    chunk.records_created = created
-    chunk.records_duplicate = duplicate
+    for name in OUTCOMES:
+        setattr(chunk, f"records_{name}", getattr(counts, name))
     chunk.error = error
     chunk.finished_at = timezone.now()
-    chunk.save(update_fields=("status", "records_created", "records_duplicate", "error", "finished_at", "updated_at"))
+    fields = ["status", *OUTCOME_FIELDS, "error", "finished_at", "updated_at"]
+    if status == ChunkStatus.SUCCEEDED and settings.HEALTHKIT_CHUNK_PAYLOAD_RETENTION_DAYS == 0:
+        chunk.payload, chunk.payload_cleared_at = [], chunk.finished_at  # the counts stay, the copy goes
+        fields += ["payload", "payload_cleared_at"]
+    chunk.save(update_fields=fields)
 
 
-def _batch_chunk_ended(*, batch_id, succeeded: bool, created: int = 0, duplicate: int = 0) -> None:
+def _batch_chunk_ended(*, batch_id, succeeded: bool, counts: Counts | None = None) -> None:
     """Count one ended chunk under the batch row lock; the last one finalizes the batch."""
     batch = AppleHealthImportBatch.objects.select_for_update().get(pk=batch_id)
     if succeeded:
         batch.chunks_succeeded += 1
-        batch.records_created += created
-        batch.records_duplicate += duplicate
+        for name in OUTCOMES:
+            setattr(batch, f"records_{name}", getattr(batch, f"records_{name}") + getattr(counts, name))
     else:
         batch.chunks_failed += 1
-    batch.save(
-        update_fields=("chunks_succeeded", "chunks_failed", "records_created", "records_duplicate", "updated_at")
-    )
+    batch.save(update_fields=("chunks_succeeded", "chunks_failed", *OUTCOME_FIELDS, "updated_at"))
     if batch.chunks_ended == batch.chunks_total:
         batch_finalize(batch_id=batch_id)
 

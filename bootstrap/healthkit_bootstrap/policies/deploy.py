@@ -49,6 +49,10 @@ def deploy_containers_policy(scope: Scope) -> dict:
             "ecs:DeregisterTaskDefinition", "ecs:DescribeTaskDefinition", "ecs:ListClusters", "ecs:ListServices",
             "ecs:ListTaskDefinitionFamilies", "ecs:ListTaskDefinitions",
         ], "*"),
+        # the deployment check (scripts/deployment-check) reads the stopped tasks of the project's services
+        statement("Tasks", ["ecs:DescribeTasks", "ecs:ListTasks"],
+                  [scope.arn("ecs", f"task/{p}-*/*"), scope.arn("ecs", f"container-instance/{p}-*/*")]),
+        statement("CapacityProviders", ["ecs:DescribeCapacityProviders"], [scope.arn("ecs", "capacity-provider/*")]),
         statement("Scaling", [
             "application-autoscaling:DeleteScalingPolicy", "application-autoscaling:DeleteScheduledAction",
             "application-autoscaling:DeregisterScalableTarget", "application-autoscaling:PutScalingPolicy",
@@ -84,6 +88,8 @@ def deploy_observability_policy(scope: Scope) -> dict:
         # prod log groups carry deletion protection (infra: deletion_protection_enabled)
         statement("LogGroupProtection", ["logs:PutLogGroupDeletionProtection"], log_groups(scope)),
         statement("LogReads", ["logs:DescribeLogGroups"], "*"),
+        # target tracking policies are read back with their metrics (pike: aws_appautoscaling_policy)
+        statement("MetricReads", ["cloudwatch:GetMetricData"], "*"),
         # Target tracking policies create alarms named TargetTracking-service/<cluster>/<service>-...
         statement("Alarms", [
             "cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms", "cloudwatch:DisableAlarmActions",
@@ -109,6 +115,7 @@ def deploy_observability_policy(scope: Scope) -> dict:
             "elasticloadbalancing:DeleteListener", "elasticloadbalancing:DeleteLoadBalancer",
             "elasticloadbalancing:DeleteRule", "elasticloadbalancing:DeleteTargetGroup",
             "elasticloadbalancing:DeregisterTargets", "elasticloadbalancing:ModifyListener",
+            "elasticloadbalancing:ModifyListenerAttributes",
             "elasticloadbalancing:ModifyLoadBalancerAttributes", "elasticloadbalancing:ModifyRule",
             "elasticloadbalancing:ModifyTargetGroup", "elasticloadbalancing:ModifyTargetGroupAttributes",
             "elasticloadbalancing:RegisterTargets", "elasticloadbalancing:RemoveListenerCertificates",
@@ -116,6 +123,7 @@ def deploy_observability_policy(scope: Scope) -> dict:
             "elasticloadbalancing:SetSecurityGroups", "elasticloadbalancing:SetSubnets",
         ], elb, scope.tag_condition),
         statement("LoadBalancerReads", [
+            "elasticloadbalancing:DescribeCapacityReservation", "elasticloadbalancing:DescribeListenerAttributes",
             "elasticloadbalancing:DescribeListenerCertificates", "elasticloadbalancing:DescribeListeners",
             "elasticloadbalancing:DescribeLoadBalancerAttributes", "elasticloadbalancing:DescribeLoadBalancers",
             "elasticloadbalancing:DescribeRules", "elasticloadbalancing:DescribeSSLPolicies",
@@ -152,11 +160,16 @@ def deploy_data_policy(scope: Scope) -> dict:
         statement("Databases", [
             "rds:AddTagsToResource", "rds:CreateDBInstance", "rds:CreateDBParameterGroup", "rds:CreateDBSnapshot",
             "rds:CreateDBSubnetGroup", "rds:DeleteDBInstance", "rds:DeleteDBParameterGroup", "rds:DeleteDBSubnetGroup",
-            "rds:DescribeDBInstances", "rds:DescribeDBParameterGroups", "rds:DescribeDBParameters",
+            "rds:DescribeDBInstanceAutomatedBackups", "rds:DescribeDBInstances", "rds:DescribeDBParameterGroups",
+            "rds:DescribeDBParameters",
             "rds:DescribeDBSnapshots", "rds:DescribeDBSubnetGroups", "rds:ListTagsForResource",
             "rds:ModifyDBInstance", "rds:ModifyDBParameterGroup", "rds:ModifyDBSubnetGroup", "rds:RebootDBInstance",
             "rds:RemoveTagsFromResource", "rds:ResetDBParameterGroup",
         ], [scope.arn("rds", f"{kind}:{p}-*") for kind in ("db", "pg", "subgrp", "snapshot")]),
+        # No option group is named, so RDS uses the engine's default one (og:default:postgres-16) and
+        # authorizes CreateDBInstance/ModifyDBInstance against it too; AWS owns it, nothing changes it.
+        statement("DefaultOptionGroups", ["rds:CreateDBInstance", "rds:ModifyDBInstance"],
+                  [scope.arn("rds", "og:default:*")]),
         statement("DatabaseReads", ["rds:DescribeDBEngineVersions", "rds:DescribeOrderableDBInstanceOptions"], "*"),
         statement("CreateTaggedKeys", ["kms:CreateKey"], "*", scope.request_tag_condition),
         statement("ManageTaggedKeys", [
@@ -178,6 +191,8 @@ EC2_CREATE_ACTIONS = (
     "ec2:AllocateAddress", "ec2:CreateInternetGateway", "ec2:CreateNatGateway", "ec2:CreateRouteTable",
     "ec2:CreateSecurityGroup", "ec2:CreateSubnet", "ec2:CreateVpc", "ec2:CreateVpcEndpoint",
 )
+# Security group rules created with tags (aws.vpc.SecurityGroup*Rule) are tagged by these calls.
+EC2_RULE_ACTIONS = ("ec2:AuthorizeSecurityGroupEgress", "ec2:AuthorizeSecurityGroupIngress")
 EC2_READ_ACTIONS = (
     "ec2:DescribeAccountAttributes", "ec2:DescribeAddresses", "ec2:DescribeAddressesAttribute",
     "ec2:DescribeAvailabilityZones", "ec2:DescribeInternetGateways", "ec2:DescribeManagedPrefixLists",
@@ -206,7 +221,7 @@ def deploy_network_policy(scope: Scope) -> dict:
         statement("VpcAttributeReads", ["ec2:DescribeVpcAttribute"], [scope.arn("ec2", "vpc/*")]),
         statement("CreateTagged", EC2_CREATE_ACTIONS, everything, scope.request_tag_condition),
         statement("TagOnCreate", ["ec2:CreateTags"], everything,
-                  {"StringEquals": {"ec2:CreateAction": [a.split(":")[1] for a in EC2_CREATE_ACTIONS]}}),
+                  {"StringEquals": {"ec2:CreateAction": [a.split(":")[1] for a in EC2_CREATE_ACTIONS + EC2_RULE_ACTIONS]}}),
         # Security group rules created with tags (aws.vpc.SecurityGroupIngressRule) are authorized
         # as a second resource of the call; the group itself is covered by ManageTagged.
         statement("TaggedRules", ["ec2:AuthorizeSecurityGroupEgress", "ec2:AuthorizeSecurityGroupIngress"],
@@ -221,7 +236,7 @@ def deploy_iam_policy(scope: Scope, boundary_arn: str | None) -> dict:
     With ``boundary_arn`` (the default set-up) every role the deploy role creates or widens must
     carry that permissions boundary. Without it (requireWorkloadBoundary=false) the deploy role can
     give a <prefix>-* role any permission and pass it to a task: an escalation path to use only
-    until the main program sets the boundary.
+    for stacks that do not set the boundary (both stack files of this repository do).
     """
     own = [scope.iam(f"role/{ci_name(scope.prefix, '*')}"), scope.iam(f"policy/{ci_name(scope.prefix, '*')}")]
     widening = ["iam:AttachRolePolicy", "iam:CreateRole", "iam:DeleteRolePolicy", "iam:DetachRolePolicy",
@@ -241,6 +256,9 @@ def deploy_iam_policy(scope: Scope, boundary_arn: str | None) -> dict:
             "iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListEntitiesForPolicy", "iam:ListPolicyTags",
             "iam:ListPolicyVersions", "iam:SetDefaultPolicyVersion", "iam:TagPolicy", "iam:UntagPolicy",
         ], [scope.iam(f"policy/{scope.prefix}-*")]),
+        # RDS reads its service-linked role when it creates an instance (pike: aws_db_instance).
+        statement("RoleReads", ["iam:GetRole"], [scope.iam("role/aws-service-role/*")]),
+        statement("RoleLists", ["iam:ListRoles"], "*"),
         statement("PassProjectRolesToEcsTasks", ["iam:PassRole"], [scope.project_roles],
                   {"StringEquals": {"iam:PassedToService": ECS_TASKS_SERVICE}}),
         statement("ServiceLinkedRoles", ["iam:CreateServiceLinkedRole"], [scope.iam("role/aws-service-role/*")],

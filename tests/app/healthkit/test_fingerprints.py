@@ -34,13 +34,20 @@ def test_each_identifying_field_changes_the_fingerprint():
     variants = [
         _fingerprint(type="HKQuantityTypeIdentifierRestingHeartRate"),
         _fingerprint(value=73.0),
-        _fingerprint(unit="count/s"),
         _fingerprint(start="2024-03-10T09:29:00Z"),
         _fingerprint(end="2024-03-10T09:31:00Z"),
-        _fingerprint(source_bundle_id="com.example.other"),
     ]
     assert base not in variants
     assert len(set(variants)) == len(variants)
+
+
+def test_the_same_heart_rate_in_count_per_minute_and_count_per_second_is_the_same_sample():
+    assert _fingerprint(value=72, unit="count/min") == _fingerprint(value=1.2, unit="count/s")
+    assert _fingerprint(value=72, unit="bpm") == _fingerprint(value=72, unit="count/min")
+
+
+def test_the_bundle_id_does_not_change_the_fingerprint_so_a_backfill_and_a_live_sync_are_one_sample():
+    assert _fingerprint(source_bundle_id="com.apple.health.8C3B") == _fingerprint(source_bundle_id=None)
 
 
 def test_descriptive_fields_do_not_change_the_fingerprint():
@@ -55,19 +62,10 @@ def test_a_fingerprint_is_a_sha256_hex_digest():
     int(fingerprint, 16)
 
 
-def test_the_version_1_recipe_never_changes_so_stored_fingerprints_keep_matching():
-    (sample,) = parsed_samples([heart_rate_sample(0, source_bundle_id="com.apple.health.Zoë")])
+def test_the_version_2_recipe_never_changes_so_stored_fingerprints_keep_matching():
+    (sample,) = parsed_samples([heart_rate_sample(0, value=72, unit="count/min")])
     canonical = (
-        '[1,"7","HKQuantityTypeIdentifierHeartRate","60.0","count/min",'
-        '"2024-03-10T09:30:00.000000+00:00","2024-03-10T09:30:00.000000+00:00","com.apple.health.Zoë"]'
-    )
-    assert sample_fingerprint(owner_id=7, sample=sample) == hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def test_characters_json_escapes_are_fingerprinted_as_json_writes_them():
-    (sample,) = parsed_samples([heart_rate_sample(0, unit="count/min", source_bundle_id='com."q"\\x\tZoë')])
-    canonical = (
-        '[1,"7","HKQuantityTypeIdentifierHeartRate","60.0","count/min",'
-        '"2024-03-10T09:30:00.000000+00:00","2024-03-10T09:30:00.000000+00:00","com.\\"q\\"\\\\x\\tZoë"]'
+        '[2,"7","HKQuantityTypeIdentifierHeartRate","1.2","count/s",'
+        '"2024-03-10T09:30:00.000000+00:00","2024-03-10T09:30:00.000000+00:00",""]'
     )
     assert sample_fingerprint(owner_id=7, sample=sample) == hashlib.sha256(canonical.encode()).hexdigest()

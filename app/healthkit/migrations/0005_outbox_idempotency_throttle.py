@@ -14,7 +14,7 @@ def chunks_before_the_outbox_were_sent(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('healthkit', '0001_initial'),
+        ('healthkit', '0004_sync_constraints'),
     ]
 
     operations = [

@@ -1,0 +1,1 @@
+"""Health Auto Export (an iOS app) REST automation bodies, mapped to this API's samples."""

@@ -1,0 +1,1 @@
+"""Sync semantics: identity, positions, tombstones and the changes feed (docs/sync-protocol.md)."""

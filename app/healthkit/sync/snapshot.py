@@ -1,0 +1,44 @@
+"""A sample as readers see it (GET /api/v1/samples, the changes feed): one plain mapping."""
+
+from datetime import datetime, timedelta, timezone
+
+#: the sample fields readers get, in order
+SNAPSHOT_FIELDS = (
+    "id", "type", "recognized", "value", "unit", "canonical_value", "canonical_unit", "start", "end",
+    "start_offset", "end_offset", "time_zone", "source_name", "source_bundle_id", "device", "metadata",
+    "uuid", "sync_identifier", "sync_version", "workout_activity_type", "correlation", "updated_at",
+)  # fmt: skip
+
+
+def local_isoformat(moment: datetime, offset_seconds: int | None) -> str:
+    """`moment` written with the offset it was sent with (UTC when unknown)."""
+    zone = timezone(timedelta(seconds=offset_seconds or 0))
+    return moment.astimezone(zone).isoformat().replace("+00:00", "Z")
+
+
+def sample_snapshot(row) -> dict:
+    """The reader's view of a HealthSample (or any object with its attributes)."""
+    return {
+        "id": row.id,
+        "type": row.type,
+        "recognized": row.recognized,
+        "value": row.value,
+        "unit": row.unit,
+        "canonical_value": row.canonical_value,
+        "canonical_unit": row.canonical_unit,
+        "start": local_isoformat(row.start_at, row.start_offset),
+        "end": local_isoformat(row.end_at, row.end_offset),
+        "start_offset": row.start_offset,
+        "end_offset": row.end_offset,
+        "time_zone": row.time_zone,
+        "source_name": row.source_name,
+        "source_bundle_id": row.source_bundle_id,
+        "device": row.device,
+        "metadata": row.metadata,
+        "uuid": str(row.healthkit_uuid).upper() if row.healthkit_uuid else None,
+        "sync_identifier": row.sync_identifier,
+        "sync_version": row.sync_version,
+        "workout_activity_type": row.workout_activity_type,
+        "correlation": {"type": row.correlation_type, "id": row.correlation_id} if row.correlation_type else None,
+        "updated_at": row.updated_at.isoformat().replace("+00:00", "Z"),
+    }

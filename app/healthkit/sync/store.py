@@ -1,0 +1,200 @@
+"""Loading what a chunk's writes can touch, and writing a finished Plan back (bulk statements).
+
+Every write to an owner's samples happens under that owner's transaction-level advisory lock
+(`owner_lock`), held until commit: an owner's chunks are applied one at a time (their parsing and
+validation still run in parallel), so there is one lock per transaction and no lock order to get
+wrong, and the owner's feed entries get ids in commit order (healthkit.sync.feed).
+"""
+
+from types import SimpleNamespace
+
+from django.db import connection
+from django.db.models import Q
+from django.utils import timezone
+
+from healthkit.models import ChangeKind, HealthSample, HealthSampleChange, HealthSampleDeletion
+from healthkit.sync.bulk import unnest_insert
+from healthkit.sync.plan import CONTENT_FIELDS, DeleteWrite, Plan, Row, SampleWrite, Tombstone
+from healthkit.sync.snapshot import sample_snapshot
+
+#: first key of the two-key advisory lock (the second is the owner id): "HK"
+OWNER_LOCK_NAMESPACE = 0x484B
+_TOMBSTONE_FIELDS = ("position", "sync_identifier", "sync_version", "content_position", "fingerprint", "import_batch")
+#: rows a statement sends at most
+BULK_SIZE = 1000
+
+
+def owner_lock(owner_id: int) -> None:
+    """Serialize this transaction's sample writes with every other one of the owner (PostgreSQL; SQLite serializes writers)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [OWNER_LOCK_NAMESPACE, owner_id])
+
+
+def _uuid_text(value) -> str | None:
+    return str(value).upper() if value else None
+
+
+def _keys(writes) -> tuple[set, set, set]:
+    uuids, syncs, fingerprints = set(), set(), set()
+    for write in writes:
+        if isinstance(write, DeleteWrite):
+            uuids.add(write.uuid)
+            continue
+        uuids.add(write.content["healthkit_uuid"])
+        syncs.add(write.content["sync_identifier"])
+        fingerprints.add(write.content["fingerprint"])
+    return uuids - {None}, syncs - {None}, fingerprints
+
+
+def _matching(uuids: set, syncs: set, fingerprints: set) -> Q:
+    return Q(healthkit_uuid__in=uuids) | Q(sync_identifier__in=syncs) | Q(fingerprint__in=fingerprints)
+
+
+def plan_load(*, owner_id: int, writes) -> Plan:
+    """The rows and tombstones of the owner that the writes can touch (call under owner_lock)."""
+    keys = _keys(writes)
+    rows = [
+        Row(
+            content={name: getattr(sample, name) for name in CONTENT_FIELDS} | {"healthkit_uuid": _uuid_text(sample.healthkit_uuid)},
+            position=sample.position,
+            id=sample.id,
+            existed=True,
+        )
+        for sample in HealthSample.objects.filter(owner_id=owner_id).filter(_matching(*keys)).only(*CONTENT_FIELDS, "position")
+    ]
+    tombstones = {
+        _uuid_text(stone.healthkit_uuid): Tombstone(
+            uuid=_uuid_text(stone.healthkit_uuid),
+            position=stone.position,
+            sync_identifier=stone.sync_identifier,
+            sync_version=stone.sync_version,
+            content_position=stone.content_position,
+            fingerprint=stone.fingerprint,
+        )
+        for stone in HealthSampleDeletion.objects.filter(owner_id=owner_id).filter(_matching(*keys))
+    }
+    return Plan(rows=rows, tombstones=tombstones)
+
+
+def plan_save(plan: Plan, *, owner_id: int, batch_id) -> None:
+    """Write the plan's outcome: deletions, updates, inserts, tombstones, then the feed entries."""
+    now = timezone.now()
+    gone = [row for row in plan.rows if row.existed and row.deleted]
+    kept = [row for row in plan.rows if row.existed and not row.deleted and (row.changed or row.moved)]
+    new = [row for row in plan.rows if not row.existed and not row.deleted]
+    if gone:
+        HealthSample.objects.filter(id__in=[row.id for row in gone]).delete()
+    _rows_update(kept, now=now)
+    _rows_insert(new, owner_id=owner_id, batch_id=batch_id, now=now)
+    _tombstones_save(plan, owner_id=owner_id, batch_id=batch_id)
+    _feed_append(gone, [row for row in kept + new if row.changed], owner_id=owner_id, batch_id=batch_id, now=now)
+
+
+def _model(row: Row, **extra) -> HealthSample:
+    return HealthSample(**row.content, position=row.position, **extra)
+
+
+def _rows_update(rows: list[Row], *, now) -> None:
+    """Rows whose content changed get it (and a new updated_at); rows whose position alone moved get that."""
+    for row in rows:
+        row.updated_at = now
+    changed = [_model(row, id=row.id, updated_at=now) for row in rows if row.changed]
+    moved = [HealthSample(id=row.id, position=row.position) for row in rows if not row.changed]
+    HealthSample.objects.bulk_update(changed, [*CONTENT_FIELDS, "position", "updated_at"], batch_size=BULK_SIZE)
+    HealthSample.objects.bulk_update(moved, ["position"], batch_size=BULK_SIZE)
+
+
+#: PostgreSQL types of the content columns (healthkit.sync.plan.CONTENT_FIELDS)
+_CONTENT_TYPES = {
+    "recognized": "bool", "value": "float8", "canonical_value": "float8", "start_at": "timestamptz",
+    "end_at": "timestamptz", "start_offset": "int4", "end_offset": "int4", "metadata": "jsonb",
+    "healthkit_uuid": "uuid", "sync_version": "int8",
+}  # fmt: skip
+_ROW_COLUMNS = (
+    ("owner_id", "int4"), ("import_batch_id", "uuid"), ("created_at", "timestamptz"), ("updated_at", "timestamptz"),
+    ("position", "int8"), *((name, _CONTENT_TYPES.get(name, "text")) for name in CONTENT_FIELDS),
+)  # fmt: skip
+_FEED_COLUMNS = (
+    ("owner_id", "int4"), ("kind", "text"), ("sample_id", "int8"), ("healthkit_uuid", "uuid"), ("data", "jsonb"),
+    ("import_batch_id", "uuid"), ("created_at", "timestamptz"),
+)  # fmt: skip
+
+
+def _rows_insert(rows: list[Row], *, owner_id: int, batch_id, now) -> None:
+    for row in rows:
+        row.updated_at = now
+    if connection.vendor != "postgresql":
+        models = [_model(row, owner_id=owner_id, import_batch_id=batch_id, updated_at=now) for row in rows]
+        HealthSample.objects.bulk_create(models, batch_size=BULK_SIZE)
+        for row, model in zip(rows, models, strict=True):
+            row.id = model.id
+        return
+    by_position = {row.position: row for row in rows}  # a new row's position is its write's: unique
+    for start in range(0, len(rows), BULK_SIZE):
+        values = [
+            (owner_id, batch_id, now, now, row.position, *(row.content[name] for name in CONTENT_FIELDS))
+            for row in rows[start : start + BULK_SIZE]
+        ]
+        for sample_id, position in unnest_insert(HealthSample._meta.db_table, _ROW_COLUMNS, values, returning="id, position"):
+            by_position[position].id = sample_id
+
+
+def _tombstones_save(plan: Plan, *, owner_id: int, batch_id) -> None:
+    if plan.removed_tombstones:
+        HealthSampleDeletion.objects.filter(owner_id=owner_id, healthkit_uuid__in=plan.removed_tombstones).delete()
+    dirty = [stone for stone in plan.tombstones.values() if stone.dirty]
+    HealthSampleDeletion.objects.bulk_create(
+        [
+            HealthSampleDeletion(
+                owner_id=owner_id,
+                healthkit_uuid=stone.uuid,
+                position=stone.position,
+                sync_identifier=stone.sync_identifier,
+                sync_version=stone.sync_version,
+                content_position=stone.content_position,
+                fingerprint=stone.fingerprint or "",
+                import_batch_id=batch_id,
+            )
+            for stone in dirty
+        ],
+        update_conflicts=True,
+        unique_fields=("owner", "healthkit_uuid"),
+        update_fields=_TOMBSTONE_FIELDS,
+        batch_size=BULK_SIZE,
+    )
+
+
+def _feed_append(gone: list[Row], upserted: list[Row], *, owner_id: int, batch_id, now) -> None:
+    """One entry per removed row, then one per created or changed row (with the sample as it is now)."""
+    entries = [(owner_id, ChangeKind.DELETE.value, row.id, row.uuid, None, batch_id, now) for row in gone]
+    entries += [
+        (
+            owner_id,
+            ChangeKind.UPSERT.value,
+            row.id,
+            row.uuid,
+            sample_snapshot(SimpleNamespace(**row.content, id=row.id, updated_at=row.updated_at)),
+            batch_id,
+            now,
+        )
+        for row in sorted(upserted, key=lambda row: row.id)
+    ]
+    if connection.vendor == "postgresql":
+        for start in range(0, len(entries), BULK_SIZE):
+            unnest_insert(HealthSampleChange._meta.db_table, _FEED_COLUMNS, entries[start : start + BULK_SIZE])
+        return
+    names = [name for name, _ in _FEED_COLUMNS]
+    HealthSampleChange.objects.bulk_create(
+        [HealthSampleChange(**dict(zip(names, entry, strict=True))) for entry in entries], batch_size=BULK_SIZE
+    )
+
+
+def writes_apply(*, owner_id: int, batch_id, writes: list[SampleWrite | DeleteWrite]):
+    """Apply writes (in position order within the chunk) under the owner's lock; the counts."""
+    owner_lock(owner_id)
+    plan = plan_load(owner_id=owner_id, writes=writes)
+    for write in sorted(writes, key=lambda write: write.position):
+        plan.apply(write)
+    plan_save(plan, owner_id=owner_id, batch_id=batch_id)
+    return plan.counts
