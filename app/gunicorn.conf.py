@@ -8,6 +8,11 @@ import os
 
 import decouple  # not `from decouple import config`: gunicorn reads every module-level name as a setting
 
+from backend import gunicorn_errors as _gunicorn_errors
+
+# gunicorn's own error answers (414, 400, 431...) in the API's JSON error shape.
+_gunicorn_errors.install()
+
 bind = ["0.0.0.0:8000"]
 workers = decouple.config("GUNICORN_WORKERS", default=2, cast=int)
 threads = decouple.config("GUNICORN_THREADS", default=4, cast=int)
@@ -19,6 +24,8 @@ keepalive = 65
 # The container only receives traffic from the ALB: trust its X-Forwarded-* headers.
 forwarded_allow_ips = "*"
 accesslog = "-"
+# Never the query string (%(r)s, %(q)s) nor the referer: either may carry a token or health data.
+access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
 errorlog = "-"
 loglevel = "info"
 # gunicorn's own lines (error log, access log) as JSON on stdout, like the app's (settings.LOGGING).

@@ -41,6 +41,8 @@ class EnvironmentInputs:
     gunicorn_threads: int
     emf_namespace: str
     emf_service_name: str
+    admin_enabled: bool = False
+    """Route the Django admin (the ALB lets only adminAllowedCidrs reach it). Default: off."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,8 @@ def environment_block(e: EnvironmentInputs) -> list[dict]:
         "AWS_EMF_NAMESPACE": e.emf_namespace,
         "AWS_EMF_SERVICE_NAME": e.emf_service_name,
         "AWS_EMF_ENVIRONMENT": "Local",
+        # The Django admin is routed only when operators' networks may reach it (adminAllowedCidrs).
+        "HEALTHKIT_ADMIN_ENABLED": "true" if e.admin_enabled else "false",
         # Celery soft shutdown on SIGTERM (ECS stop, Spot reclaim): without it SIGTERM waits without
         # bound and CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT is ignored (docs/operations.md).
         "REMAP_SIGTERM": "SIGQUIT",

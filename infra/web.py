@@ -1,7 +1,8 @@
 """The api's front door: an internet-facing ALB, its listeners and the api target group.
 
 Plain HTTP on 80 without a certificate; with one, HTTPS on 443 (TLS 1.2+) and 80 redirects.
-The target group checks ``GET /healthz`` and drains stopping tasks briefly.
+The target group checks ``GET /healthz`` and drains stopping tasks briefly. The Django admin
+(``/admin*``) is answered 404 by the ALB unless the request comes from ``admin_allowed_cidrs``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,35 @@ from infra.args import check
 
 #: TLS 1.3 + 1.2 only.
 SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+#: the Django admin's paths (the ALB routes them apart from the API)
+ADMIN_PATH_PATTERN = "/admin*"
+#: an ALB rule holds at most 5 condition values: one path pattern + these source CIDRs
+ADMIN_MAX_CIDRS = 4
+#: what the ALB itself answers for /admin* from anywhere else (the API's JSON error shape)
+ADMIN_NOT_FOUND_BODY = '{"errors": [{"message": "not found"}]}'
+
+
+def admin_listener_rules(name: str, *, listener, target_group, allowed_cidrs: Sequence[str], tags: dict,
+                         opts: pulumi.ResourceOptions) -> list:
+    """``/admin*``: forwarded from ``allowed_cidrs`` only (priority 10), else a 404 from the ALB (20)."""
+    admin_path = aws.lb.ListenerRuleConditionArgs(
+        path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=[ADMIN_PATH_PATTERN]))
+    rules = []
+    if allowed_cidrs:
+        rules.append(aws.lb.ListenerRule(
+            f"{name}-admin-allowed", listener_arn=listener.arn, priority=10,
+            conditions=[admin_path, aws.lb.ListenerRuleConditionArgs(
+                source_ip=aws.lb.ListenerRuleConditionSourceIpArgs(values=list(allowed_cidrs)))],
+            actions=[aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=target_group.arn)],
+            tags=tags, opts=opts))
+    rules.append(aws.lb.ListenerRule(
+        f"{name}-admin-not-found", listener_arn=listener.arn, priority=20, conditions=[admin_path],
+        actions=[aws.lb.ListenerRuleActionArgs(
+            type="fixed-response",
+            fixed_response=aws.lb.ListenerRuleActionFixedResponseArgs(
+                content_type="application/json", message_body=ADMIN_NOT_FOUND_BODY, status_code="404"))],
+        tags=tags, opts=opts))
+    return rules
 
 
 @dataclass
@@ -50,6 +80,10 @@ class WebArgs:
     deletion_protection: bool = False
     """ALB deletion protection (prod). Default: false."""
 
+    admin_allowed_cidrs: Sequence[str] = ()
+    """IPv4 CIDRs whose requests for ``/admin*`` are forwarded to the api (at most 4); every other
+    ``/admin*`` request is answered 404 by the ALB itself. Default: none (the admin is unreachable)."""
+
     tags: dict[str, str] = field(default_factory=dict)
     """Tags. Default: none."""
 
@@ -75,6 +109,9 @@ class Web(pulumi.ComponentResource):
               args.idle_timeout_seconds, "must be between 1 and 4000", "use 60")
         check(not args.certificate_arn or ":acm:" in args.certificate_arn, "WebArgs", "certificate_arn",
               args.certificate_arn, "must be an ACM certificate ARN", "copy it from ACM")
+        check(len(args.admin_allowed_cidrs) <= ADMIN_MAX_CIDRS, "WebArgs", "admin_allowed_cidrs",
+              args.admin_allowed_cidrs, f"must hold at most {ADMIN_MAX_CIDRS} CIDRs (an ALB rule's limit)",
+              "list fewer, wider operator networks")
         super().__init__("healthkit:web:Web", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
@@ -129,6 +166,10 @@ class Web(pulumi.ComponentResource):
             self.listeners = [aws.lb.Listener(
                 f"{name}-http", load_balancer_arn=self.load_balancer.arn, port=80, protocol="HTTP",
                 default_actions=forward, tags=args.tags, opts=child)]
+
+        self.admin_rules = admin_listener_rules(
+            name, listener=self.listeners[0], target_group=self.target_group,
+            allowed_cidrs=args.admin_allowed_cidrs, tags=args.tags, opts=child)
 
         scheme = "https" if args.certificate_arn else "http"
         self.dns_name = self.load_balancer.dns_name

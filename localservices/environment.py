@@ -33,6 +33,7 @@ CONTRACT_PLAIN_VARIABLES = (
     "AWS_EMF_NAMESPACE",
     "AWS_EMF_SERVICE_NAME",
     "AWS_EMF_ENVIRONMENT",
+    "HEALTHKIT_ADMIN_ENABLED",
 )
 #: docs/runtime-contract.md, "Secrets"
 CONTRACT_SECRETS = ("DJANGO_SECRET_KEY", "DB_USER", "DB_PASSWORD")
@@ -95,6 +96,7 @@ def contract_environment(
         "AWS_EMF_NAMESPACE": "HealthKitImportTest",
         "AWS_EMF_SERVICE_NAME": "healthkit",
         "AWS_EMF_ENVIRONMENT": "Local",
+        "HEALTHKIT_ADMIN_ENABLED": "false",
     }
     secrets = {
         "DJANGO_SECRET_KEY": TEST_SECRET_KEY,

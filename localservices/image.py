@@ -78,9 +78,10 @@ class Container:
     name: str
     engine: ContainerEngine
 
-    def run_argv(self, command: Sequence[str], env_names: Sequence[str]) -> list[str]:
-        """The command line of a process running ``command`` as the container's main process."""
-        return self.engine.run_argv(self, command, env_names)
+    def run_argv(self, command: Sequence[str], env_names: Sequence[str], *, terminal: bool = False) -> list[str]:
+        """The command line of a process running ``command`` as the container's main process
+        (``terminal``: its stdio is a terminal, as ``docker run -t``)."""
+        return self.engine.run_argv(self, command, env_names, terminal=terminal)
 
     def exec_argv(self, command: Sequence[str], env_names: Sequence[str]) -> list[str]:
         """The command line of a process running ``command`` beside the main one (``docker exec``)."""
@@ -103,7 +104,8 @@ class ContainerEngine:
     def create(self, label: str) -> Container:
         raise NotImplementedError
 
-    def run_argv(self, container: Container, command: Sequence[str], env_names: Sequence[str]) -> list[str]:
+    def run_argv(self, container: Container, command: Sequence[str], env_names: Sequence[str], *,
+                 terminal: bool = False) -> list[str]:
         raise NotImplementedError
 
     def exec_argv(self, container: Container, command: Sequence[str], env_names: Sequence[str]) -> list[str]:
@@ -145,9 +147,9 @@ class DockerEngine(ContainerEngine):
         client = {k: v for k, v in os.environ.items() if k == "HOME" or k.startswith("DOCKER_")}
         return client | super().process_env(container_env)
 
-    def run_argv(self, container, command, env_names):
-        return ["docker", "run", "--rm", "--name", container.name, "--init", "--network", "host",
-                *self._env_args(env_names), self.image.id, *command]
+    def run_argv(self, container, command, env_names, *, terminal=False):
+        return ["docker", "run", *(["-t"] if terminal else []), "--rm", "--name", container.name, "--init",
+                "--network", "host", *self._env_args(env_names), self.image.id, *command]
 
     def exec_argv(self, container, command, env_names):
         return ["docker", "exec", *self._env_args(env_names), container.name, *command]
@@ -203,11 +205,13 @@ class BuildahEngine(ContainerEngine):
         self._buildah("from", "--pull=never", "--name", name, self.image.id)
         return Container(name, self)
 
-    def run_argv(self, container, command, env_names):
-        return [str(BUILDAH), "run", "--network", "host", *self._env_args(env_names), container.name, "--",
-                *command]
+    def run_argv(self, container, command, env_names, *, terminal=False):
+        return [str(BUILDAH), "run", *(["--terminal"] if terminal else []), "--network", "host",
+                *self._env_args(env_names), container.name, "--", *command]
 
-    exec_argv = run_argv  # a second `buildah run` in the same container shares its filesystem
+    def exec_argv(self, container, command, env_names):
+        """A second ``buildah run`` in the same container shares its filesystem."""
+        return self.run_argv(container, command, env_names)
 
     def signal(self, container, runner_pid, signum):
         """buildah does not forward signals (SIGTERM kills the command): signal the command itself."""

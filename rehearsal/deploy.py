@@ -46,6 +46,7 @@ NOT_EMULATED: dict[str, str] = {
                                         "to the api process with the ALB's Host and X-Forwarded-* headers",
     "aws:lb/targetGroup:TargetGroup": "no load balancer locally (its health check path is polled on the api process)",
     "aws:lb/listener:Listener": "no load balancer locally",
+    "aws:lb/listenerRule:ListenerRule": "no load balancer locally (the admin's path rules: docs/infra.md)",
     "aws:rds/subnetGroup:SubnetGroup": "RDS: the local PostgreSQL stands in for the instance",
     "aws:rds/parameterGroup:ParameterGroup": "RDS: the local PostgreSQL stands in (it does serve TLS only, "
                                              "like rds.force_ssl)",

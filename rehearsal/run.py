@@ -32,7 +32,6 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -46,10 +45,8 @@ from rehearsal.credentials import local_user_create, role_session
 from rehearsal.database import LocalDatabase
 from rehearsal.deploy import DeployContext, deploy
 from rehearsal.diagnose import (
-    QUEUE_VARIABLE,
     environment_differences,
     parity_failure,
-    stall_failure,
 )
 from rehearsal.emulator import MOTO_ACCOUNT_ID, Emulator
 from rehearsal.environment import local_overrides, plain_environment
@@ -57,13 +54,11 @@ from rehearsal.live import API, WORKER, Live, alarm_names, api_address, health_c
 from rehearsal.probes import run_probes
 from rehearsal.report import Report
 from rehearsal.runners import image_runner
-from rehearsal.rotation import SECRET_VARIABLE, rehearse_rotation
 from rehearsal.steps import RehearsalFailed, StepFailed, Steps, tail
-from rehearsal.sync import SyncPlan, alb_client, synthetic_sync
+from rehearsal.sync import SyncPlan
+from rehearsal.sync_steps import SYNC_USER, rotation_step, sync_step
 from rehearsal.tasks import LocalContainer, LocalTask
 
-#: The user the synthetic sync runs as (``create_api_token``).
-SYNC_USER = "rehearsal"
 
 
 # --- Steps ----------------------------------------------------------------------------------------
@@ -180,66 +175,6 @@ def _worker_settled(live: Live, report: Report) -> None:
     failure = parity_failure(live.differences)
     if failure:
         raise failure
-
-
-def _api_token(live: Live) -> str:
-    api = live.tasks[API].containers[-1]
-    result = live.runner.run(["python", "manage.py", "create_api_token", SYNC_USER], env=api.env, timeout=120)
-    if result.returncode != 0:
-        raise StepFailed(f"manage.py create_api_token exited with {result.returncode}",
-                         log_tail=tail(result.stderr or result.stdout))
-    return result.stdout.strip().splitlines()[-1]
-
-
-def _client(live: Live):
-    api = live.tasks[API].containers[-1]
-    host, scheme = api_address(live.run)
-    return alb_client(f"http://127.0.0.1:{api.local_port}", live.token, host=host, scheme=scheme)
-
-
-def _sync(live: Live, report: Report, plan: SyncPlan, say: Callable[[str], None]) -> None:
-    live.token = _api_token(live)
-    client = _client(live)
-    api = live.tasks[API].containers[-1]
-    queue_url, dlq_url = queue_urls(live.run)
-    api_queue = plain_environment(api.definition).get(QUEUE_VARIABLE, "")
-    worker = live.tasks[WORKER].containers[-1]
-    worker_queue = plain_environment(worker.definition).get(QUEUE_VARIABLE, "")
-
-    def stalled(answers: dict[str, dict]) -> StepFailed:
-        depths = {url: observe.queue_depth(live.emulator, url) for url in {queue_url, dlq_url, api_queue} if url}
-        return stall_failure(answers, stall_seconds=plan.stall_seconds, queue_depths=depths, api_queue=api_queue,
-                             worker_queue=worker_queue, worker=worker, differences=live.differences)
-
-    report.sync = synthetic_sync(client, plan, watch=live.watch, stalled=stalled, say=say)
-    deadline = time.monotonic() + 5
-    while True:  # every chunk ended: every message must have been deleted
-        live.watch()
-        depths = {url.rsplit("/", 1)[-1]: observe.queue_depth(live.emulator, url) for url in (queue_url, dlq_url)}
-        if all(d["visible"] == 0 and d["in_flight"] == 0 for d in depths.values()):
-            break
-        if time.monotonic() > deadline:
-            raise StepFailed(f"every batch completed but messages remain: {depths} (the worker did not "
-                             "delete what it processed, or something else is writing to the queues)",
-                             log_tail=tail(worker.log_text()))
-        time.sleep(0.25)
-    report.queues_after = depths
-
-
-def _rotation(live: Live, report: Report, plan: SyncPlan, say: Callable[[str], None]) -> None:
-    secret_arn = live.tasks[API].containers[-1].env.get(SECRET_VARIABLE, "")
-    if not secret_arn:
-        raise StepFailed(f"the api has no {SECRET_VARIABLE}: nothing tells it where its rotating password is")
-    after = replace(plan, samples=plan.rotation_samples, duplicates=0, first_sample=plan.first_sample + plan.samples)
-
-    def sync():
-        return synthetic_sync(_client(live), after, watch=live.watch, stalled=lambda answers: StepFailed(
-            f"the sync after the rotation stalled: {answers}"), say=say)
-
-    report.rotation = rehearse_rotation(emulator=live.emulator, database=live.database, secret_arn=secret_arn,
-                                        principals=live.principals, sync=sync, services=(API, WORKER))
-    say(f"    {report.rotation.user!r}: new password, {report.rotation.sessions_ended} sessions ended, old one "
-        f"refused; api and worker read the secret again {dict(report.rotation.rereads)}")
 
 
 def _worker_health(live: Live, report: Report) -> None:
@@ -365,9 +300,9 @@ def rehearse(
                     _start(live, WORKER, report, cleanup, start_timeout)
                     _worker_settled(live, report)
                 with steps.step("sync"):
-                    _sync(live, report, plan, say)
+                    sync_step(live, report, plan, say)
                 with steps.step("rotate the database password, then sync again"):
-                    _rotation(live, report, plan, say)
+                    rotation_step(live, report, plan, say)
                 with steps.step("worker health"):
                     _worker_health(live, report)
                 with steps.step("logs and metrics"):

@@ -16,10 +16,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from localservices.image import BuiltImage, ContainerProcess, ImageUnavailable, built_image, image_engine
+from localservices.image import REPO_ROOT, BuiltImage, ContainerProcess, ImageUnavailable, built_image, image_engine
 from localservices.processes import APP_DIR, ManagedProcess
 from rehearsal.environment import Override, container_environment, process_environment
 from rehearsal.steps import StepFailed
+from rehearsal.terminal import run_on_terminal
 
 
 @dataclass
@@ -64,6 +65,10 @@ class WorkingTreeRunner:
         return subprocess.run(list(command), cwd=APP_DIR, env=dict(env), capture_output=True, text=True,
                               timeout=timeout)
 
+    def run_on_terminal(self, command: Sequence[str], *, env: Mapping[str, str], timeout: float) -> tuple[int, str]:
+        """A one-off command whose output is a terminal: (exit code, what it showed)."""
+        return run_on_terminal(list(command), cwd=APP_DIR, env=dict(env), timeout=timeout)
+
     def close(self) -> None:
         """Nothing held."""
 
@@ -98,6 +103,15 @@ class ImageRunner:
             finally:
                 one_off.stop(signal.SIGKILL, timeout=1)
         return subprocess.CompletedProcess(list(command), code, output, "" if code == 0 else output)
+
+    def run_on_terminal(self, command: Sequence[str], *, env: Mapping[str, str], timeout: float) -> tuple[int, str]:
+        """A one-off container whose output is a terminal (``docker run -t``): (exit code, what it showed)."""
+        container = self.engine.create("one-off")
+        try:
+            return run_on_terminal(container.run_argv(command, list(env), terminal=True), cwd=REPO_ROOT,
+                                   env=self.engine.process_env(env), timeout=timeout)
+        finally:
+            container.remove()
 
     def close(self) -> None:
         self.engine.close()

@@ -137,6 +137,7 @@ def deploy(s: Settings) -> dict[str, pulumi.Output]:
         deregistration_delay_seconds=s.deregistration_delay_seconds,
         idle_timeout_seconds=s.alb_idle_timeout_seconds,
         deletion_protection=protect,
+        admin_allowed_cidrs=list(s.admin_allowed_cidrs),
         tags=tags,
     ))
 
@@ -165,6 +166,7 @@ def deploy(s: Settings) -> dict[str, pulumi.Output]:
             gunicorn_threads=s.gunicorn_threads,
             emf_namespace=s.emf_namespace,
             emf_service_name=s.emf_service_name,
+            admin_enabled=bool(s.admin_allowed_cidrs),
         ),
         secrets=SecretInputs(django_secret_key_arn=v["django_secret"]),
         log_group_name=v["log_group"],

@@ -207,11 +207,13 @@ def gunicorn_factory(support_log_dir: Path) -> Iterator[Callable[..., GunicornSe
 
 @pytest.fixture
 def chunk_messages_send(sqs_client) -> Callable[..., None]:
-    """Put one `healthkit.import_chunk` message per chunk on the queue, as the api would."""
+    """Put one `healthkit.import_chunk` message per chunk on the queue, and record it, as the api would."""
+    from healthkit.outbox import chunks_enqueued_mark
 
     def send(queue: SqsQueue, chunks) -> None:
         for chunk in chunks:
             sqs_client.send_message(QueueUrl=queue.url, MessageBody=chunk_message_body(chunk.pk))
+        chunks_enqueued_mark([str(chunk.pk) for chunk in chunks])
 
     return send
 

@@ -42,9 +42,11 @@ def _logging_from_django_settings(**kwargs) -> None:
 def _add_worker_steps(app: Celery) -> None:
     from backend.heartbeat import WorkerHeartbeat
     from backend.shutdown import SoftShutdownCheck
+    from backend.sweeper import ChunkSweeper
 
     app.steps["worker"].add(RefuseEagerWorker)
     app.steps["worker"].add(SoftShutdownCheck)
+    app.steps["worker"].add(ChunkSweeper)
     app.steps["consumer"].add(WorkerHeartbeat)
 
 

@@ -22,10 +22,21 @@ def _join(prefix: str | None, key) -> str:
     return f"{prefix}.{key}" if prefix else str(key)
 
 
+def _encodable(value):
+    """Strings that can be written as UTF-8: a lone surrogate a client sent is echoed as `\\udXXX`."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_encodable(key): _encodable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_encodable(item) for item in value]
+    return value
+
+
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, ApplicationError):
-        return Response({"errors": exc.errors}, status=exc.status)
+        return Response({"errors": _encodable(exc.errors)}, status=exc.status)
     response = exception_handler(exc, context)
     if response is not None and isinstance(exc, exceptions.APIException):
-        response.data = {"errors": _flatten(exc.detail)}
+        response.data = {"errors": _encodable(_flatten(exc.detail))}
     return response

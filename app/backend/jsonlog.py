@@ -4,13 +4,17 @@
 lines) writes `time`, `level`, `logger`, `process`, `pid`, `message`, its fixed `fields` (the
 stack's `environment`), the fields bound with
 `log_context()`/`log_context_bind()` (e.g. `chunk_id`, `batch_id`), any `extra={...}` given
-to the logging call, and `exception` (the traceback as one string). Metric lines (EMF, healthkit.metrics) are written by
-aws-embedded-metrics beside these lines, never through logging, so each stays valid JSON.
+to the logging call, and `exception` (the traceback as one string). The lines of a database
+error that quote data (the statement, DETAIL, CONTEXT) are removed from `message` and
+`exception`, and a `request` given as extra is only its method and path (no query string).
+Metric lines (EMF, healthkit.metrics) are written by aws-embedded-metrics beside these lines,
+never through logging, so each stays valid JSON.
 """
 
 import contextvars
 import json
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -43,6 +47,22 @@ def log_context_fields() -> dict[str, object]:
     return dict(_context.get())
 
 
+#: lines of a PostgreSQL error that quote the data: the statement (Django binds values into
+#: its text), the failing row, the JSON being parsed. Health data must not reach the logs.
+_DATA_QUOTING_LINES = re.compile(r"^(?:LINE \d+:.*|DETAIL:.*|CONTEXT:.*|\s*\^\s*)(?:\n|$)", re.MULTILINE)
+
+
+def log_text_scrub(text: str) -> str:
+    """`text` without the lines of database errors that quote data (LINE, DETAIL, CONTEXT)."""
+    return _DATA_QUOTING_LINES.sub("", text) if "\n" in text else text
+
+
+def _request_described(value: object) -> object:
+    """A request given as `extra` (django.request does): its method and path, never its query string."""
+    path, method = getattr(value, "path", None), getattr(value, "method", None)
+    return f"{method} {path}" if isinstance(path, str) else value
+
+
 def _traceback_kept_once(entry: dict[str, object]) -> None:
     """Celery's task records repeat their traceback in `extra={"data": ...}`: `exception` holds it."""
     data = entry.get("data")
@@ -64,16 +84,18 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "process": record.processName,
             "pid": record.process,
-            "message": record.getMessage(),
+            "message": log_text_scrub(record.getMessage()),
         }
         entry |= self.fields
         entry |= _context.get()
         entry |= {key: value for key, value in vars(record).items() if key not in _RECORD_ATTRIBUTES}
+        if "request" in entry:
+            entry["request"] = _request_described(entry["request"])
         _traceback_kept_once(entry)
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            entry["exception"] = log_text_scrub(self.formatException(record.exc_info))
         elif record.exc_text:
-            entry["exception"] = record.exc_text
+            entry["exception"] = log_text_scrub(record.exc_text)
         if record.stack_info:
             entry["stack"] = self.formatStack(record.stack_info)
         return json.dumps(entry, default=str, ensure_ascii=False)

@@ -12,7 +12,10 @@ from backend.rotating_postgresql.base import is_authentication_failure
 CHECK_OK = "ok"
 #: The database refused the credentials even after the secret was read again (the secret and the
 #: database disagree: a rotation half done, or a wrong secret); told apart from "unreachable".
-DATABASE_AUTH_FAILED = "failed: authentication: the database refused the credentials (after reading the secret again)"
+#: A category, not an error text: /readyz may answer it publicly (PUBLIC_DETAILS).
+DATABASE_AUTH_FAILED = "failed: authentication"
+#: details /readyz answers as they are; every other failure is answered `failed` and logged
+PUBLIC_DETAILS = frozenset({DATABASE_AUTH_FAILED})
 QUEUE_CHECK_SKIPPED = "ok (dev: no queue URL, tasks run in-process)"
 
 #: (passed, one-line detail)

@@ -7,6 +7,7 @@ Units are in the comments; docs/app.md has the table.
 """
 
 import os
+import re
 import warnings
 from pathlib import Path
 
@@ -226,10 +227,69 @@ HEALTHKIT_METADATA_MAX_BYTES = env.integer("HEALTHKIT_METADATA_MAX_BYTES", defau
 # bytes; the request body limit (Django's DATA_UPLOAD_MAX_MEMORY_SIZE)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.integer("HEALTHKIT_IMPORT_MAX_BODY_BYTES", default=10 * 1024 * 1024, minimum=1024)
 
+# --- No stuck chunks: the outbox and the sweeper (healthkit.outbox, healthkit.sweeper) -------
+
+# seconds between two sweeps in each worker (backend.sweeper); 0: this worker does not sweep
+HEALTHKIT_SWEEPER_INTERVAL = env.number("HEALTHKIT_SWEEPER_INTERVAL", default=60.0, minimum=0.0)
+# seconds after its commit that a chunk whose message was never sent is sent by the sweeper
+HEALTHKIT_SWEEPER_SEND_GRACE = env.number("HEALTHKIT_SWEEPER_SEND_GRACE", default=30.0, minimum=0.0)
+# seconds without any news (claim, release, message sent) after which an open chunk is stuck:
+# above the hard time limit (no attempt can still run) and, by default, the queue's
+# VisibilityTimeout (time limit + 60) + 60, so SQS redelivers what it still holds first
+HEALTHKIT_SWEEPER_STALE_AFTER = env.number(
+    "HEALTHKIT_SWEEPER_STALE_AFTER", default=float(CELERY_TASK_TIME_LIMIT + 120), minimum=1.0
+)
+if HEALTHKIT_SWEEPER_STALE_AFTER <= CELERY_TASK_TIME_LIMIT:
+    env.invalid(
+        f"HEALTHKIT_SWEEPER_STALE_AFTER ({HEALTHKIT_SWEEPER_STALE_AFTER:g}) must be above "
+        f"CELERY_TASK_TIME_LIMIT ({CELERY_TASK_TIME_LIMIT}): a running attempt is never stuck"
+    )
+HEALTHKIT_SWEEPER_BATCH_SIZE = env.integer("HEALTHKIT_SWEEPER_BATCH_SIZE", default=500, minimum=1)  # chunks a sweep
+# seconds an attempt that lost the database waits for it to answer again, holding its message
+# (no receive is burned meanwhile); below the soft time limit
+HEALTHKIT_DATABASE_WAIT = env.number(
+    "HEALTHKIT_DATABASE_WAIT", default=CELERY_TASK_SOFT_TIME_LIMIT * 0.75, minimum=0.0
+)
+if HEALTHKIT_DATABASE_WAIT >= CELERY_TASK_SOFT_TIME_LIMIT:
+    env.invalid(
+        f"HEALTHKIT_DATABASE_WAIT ({HEALTHKIT_DATABASE_WAIT:g}) must be below "
+        f"CELERY_TASK_SOFT_TIME_LIMIT ({CELERY_TASK_SOFT_TIME_LIMIT})"
+    )
+
 # --- API -----------------------------------------------------------------------------------
 
+# The admin is routed only when enabled (prod: off; the ALB also keeps /admin off the internet
+# unless the stack allows operator networks: docs/infra.md).
+HEALTHKIT_ADMIN_ENABLED = env.choice(
+    "HEALTHKIT_ADMIN_ENABLED", default="false" if PROD else "true", choices=("true", "false")
+) == "true"
+
+# Failed token authentications allowed per client IP and per token prefix (DRF rates:
+# N/second|minute|hour|day); more answer 429 with Retry-After (backend.authentication).
+HEALTHKIT_AUTH_FAILURES_PER_IP = env.string("HEALTHKIT_AUTH_FAILURES_PER_IP", default="30/minute")
+HEALTHKIT_AUTH_FAILURES_PER_TOKEN_PREFIX = env.string("HEALTHKIT_AUTH_FAILURES_PER_TOKEN_PREFIX", default="10/minute")
+for _name, _rate in (
+    ("HEALTHKIT_AUTH_FAILURES_PER_IP", HEALTHKIT_AUTH_FAILURES_PER_IP),
+    ("HEALTHKIT_AUTH_FAILURES_PER_TOKEN_PREFIX", HEALTHKIT_AUTH_FAILURES_PER_TOKEN_PREFIX),
+):
+    if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", _rate):
+        env.invalid(f"{_name} ({_rate}) must be a rate like 30/minute (N/second|minute|hour|day, N >= 1)")
+# Proxies in front of the api that append to X-Forwarded-For (the ALB: 1); the client IP is
+# the address they saw, never one a client wrote itself.
+NUM_PROXIES = env.integer("DJANGO_NUM_PROXIES", default=1 if PROD else 0, minimum=0)
+
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # shared by every api task (the database): failed-authentication counters
+    "throttle": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "healthkit_throttle_cache",  # healthkit.models.ThrottleCacheEntry (a migration makes it)
+    },
+}
+
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.TokenAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["backend.authentication.ThrottledTokenAuthentication"],
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],

@@ -1,25 +1,19 @@
 """HTTP API (thin views): parse, call a service or a selector, shape the answer."""
 
+from functools import partial
 from uuid import UUID
 
-from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from healthkit import errors
-from healthkit.errors import ApplicationError
-from healthkit.selectors import (
-    import_batch_by_idempotency_key,
-    import_batch_errors,
-    import_batch_get,
-    sample_list,
-)
+from healthkit.idempotency import HEADER as IDEMPOTENCY_HEADER
+from healthkit.idempotency import idempotency_key_parse, request_fingerprint
+from healthkit.jsonbody import request_document
+from healthkit.selectors import import_batch_chunk_states, import_batch_errors, import_batch_get, sample_list
 from healthkit.serializers import (
     ErrorsSerializer,
     ImportCreatedSerializer,
@@ -37,34 +31,7 @@ from healthkit.sync_apis import (
     on_invalid_param,
     sample_filters,
 )
-from healthkit.validation import import_body_parse
-
-IDEMPOTENCY_HEADER = "Idempotency-Key"
-MAX_IDEMPOTENCY_KEY_LENGTH = 255
-
-
-def _idempotency_key(request: Request) -> str | None:
-    key = request.headers.get(IDEMPOTENCY_HEADER)
-    if key is None:
-        return None
-    if not (0 < len(key) <= MAX_IDEMPOTENCY_KEY_LENGTH and key.isascii() and key.isprintable()):
-        raise ApplicationError(
-            errors.IDEMPOTENCY_KEY_INVALID,
-            errors=[{"field": IDEMPOTENCY_HEADER, "message": errors.IDEMPOTENCY_KEY_INVALID}],
-        )
-    return key
-
-
-def _body(request: Request) -> bytes:
-    try:
-        return request.body
-    except RequestDataTooBig:
-        message = errors.BODY_TOO_LARGE.format(limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
-        raise ApplicationError(message, errors=[{"field": "body", "message": message}], status=413) from None
-
-
-def _created_data(request: Request, batch) -> dict:
-    return ImportCreatedSerializer(batch, context={"request": request}).data
+from healthkit.validation import import_document_parse
 
 
 class ImportCreateApi(APIView):
@@ -78,17 +45,22 @@ class ImportCreateApi(APIView):
                 ImportCreatedSerializer, description="the batch first created with this Idempotency-Key"
             ),
             400: ErrorsSerializer,
+            409: OpenApiResponse(ErrorsSerializer, description="a request with this Idempotency-Key is in flight"),
             413: ErrorsSerializer,
+            415: ErrorsSerializer,
+            422: OpenApiResponse(ErrorsSerializer, description="this Idempotency-Key was used with another body"),
         },
     )
     def post(self, request: Request) -> Response:
-        key = _idempotency_key(request)
-        if key is not None:
-            existing = import_batch_by_idempotency_key(user=request.user, idempotency_key=key)
-            if existing is not None:
-                return Response(_created_data(request, existing), status=status.HTTP_200_OK)
-        parsed = import_body_parse(body=_body(request), on_invalid=on_invalid_param(request))
-        return import_response(request, parsed, idempotency_key=key)
+        key = idempotency_key_parse(request.headers.get(IDEMPOTENCY_HEADER))
+        on_invalid = on_invalid_param(request)
+        document = request_document(request)
+        return import_response(
+            request,
+            partial(import_document_parse, document, on_invalid=on_invalid),
+            idempotency_key=key,
+            fingerprint=request_fingerprint({"body": document, "on_invalid": on_invalid}) if key else "",
+        )
 
     @extend_schema(operation_id="imports_list", parameters=[ImportListFilterSerializer], responses={200: ImportPageSerializer})
     def get(self, request: Request) -> Response:
@@ -101,6 +73,8 @@ class ImportDetailApi(APIView):
         batch = import_batch_get(user=request.user, batch_id=batch_id)
         if batch is None:
             raise NotFound()
+        for name, count in import_batch_chunk_states(batch=batch).items():
+            setattr(batch, name, count)
         data = ImportStatusSerializer(batch).data | {"errors": import_batch_errors(batch=batch)}
         return Response(data)
 

@@ -7,4 +7,6 @@ class HealthkitConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from healthkit import tasks  # noqa: F401 - registers healthkit.import_chunk (see healthkit.enqueue)
+        # Register the Celery tasks in every process (api, worker, commands): healthkit.enqueue
+        # sends them by name, without importing the tasks module (which imports the services).
+        from healthkit import tasks  # noqa: F401

@@ -1,10 +1,12 @@
-"""Database helpers for code that can be interrupted mid-query (time limits, signals)."""
+"""Database helpers for code that can be interrupted mid-query (time limits, signals) or
+that outlives an outage (a worker waiting for the database to answer again)."""
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -47,3 +49,32 @@ def lock_timeout(milliseconds: int) -> Iterator[None]:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{milliseconds}ms"])
         yield
+
+
+#: seconds between two checks while waiting for the database: doubling from the first, up to the last
+DATABASE_CHECK_INTERVALS = (0.5, 10.0)
+
+
+def database_reachable() -> bool:
+    """A fresh connection answers `SELECT 1` (the broken one, if any, is dropped first)."""
+    connection.close()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        connection.close()
+        return False
+    return True
+
+
+def database_wait(*, deadline: float) -> bool:
+    """Wait (backing off) until the database answers or `deadline` (time.monotonic()) passes; True if it answers."""
+    interval, longest = DATABASE_CHECK_INTERVALS
+    while True:
+        if database_reachable():
+            return True
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        time.sleep(min(interval, remaining))
+        interval = min(interval * 2, longest)

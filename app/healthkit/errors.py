@@ -25,7 +25,17 @@ TOO_MANY_SAMPLES = "too many samples and deletions: {count} (at most {limit} per
 NOTHING_VALID = "no sample of the request is valid (on_invalid=skip imports the valid ones)"
 ON_INVALID_INVALID = "must be `reject` (the default) or `skip`"
 BODY_TOO_LARGE = "the request body is larger than {limit} bytes"
-IDEMPOTENCY_KEY_INVALID = "must be 1 to 255 printable ASCII characters"
+IDEMPOTENCY_KEY_INVALID = (
+    "must be 1 to {limit} characters from A-Z a-z 0-9 and - _ . : ~ + / = (optionally in double quotes)"
+)
+IDEMPOTENCY_KEY_REUSED = (
+    "this Idempotency-Key was already used with a different request body; use a new key for a new request"
+)
+IDEMPOTENCY_KEY_IN_FLIGHT = "a request with this Idempotency-Key is still being processed; retry later"
+CONTENT_TYPE_UNSUPPORTED = "must be application/json (UTF-8), not {content_type}"
+BODY_NOT_UTF8 = "the body must be UTF-8 encoded JSON (invalid byte at position {position})"
+BODY_TOO_DEEP = "the JSON body is nested too deeply"
+DUPLICATE_FIELD = "appears more than once in the same JSON object"
 
 # --- per sample ---
 SAMPLE_NOT_OBJECT = "each sample must be a JSON object"
@@ -48,6 +58,7 @@ VALUE_NOT_INTEGER = "must be the category's integer value"
 VALUE_NEGATIVE = "a workout's duration cannot be negative"
 DATETIME_INVALID = "must be an ISO-8601 date-time with an offset or Z, e.g. 2024-03-10T01:30:00-08:00"
 DATETIME_NAIVE = "must carry an offset or Z (naive date-times are ambiguous)"
+DATETIME_OUT_OF_RANGE = "is outside years 1 to 9999 once converted to UTC"
 END_BEFORE_START = "end ({end}) is before start ({start})"
 UNIT_REQUIRED = "is required for quantity types"
 UNIT_FORBIDDEN = "must be absent for category types"
@@ -59,6 +70,15 @@ METADATA_NOT_OBJECT = "must be a JSON object"
 METADATA_TOO_MANY_KEYS = "has {count} keys (at most {limit})"
 METADATA_TOO_LARGE = "is {size} bytes as JSON (at most {limit})"
 TOO_MANY_ERRORS = "more errors not shown (at most {limit} are listed)"
+FIELD_NAME_UNSTORABLE = "a field name holds a NUL character or a lone UTF-16 surrogate"
+
+# --- what PostgreSQL cannot store (healthkit.storable) ---
+UNSTORABLE_AT = "{problem} at {path}"
+NUL_CHARACTER = "a NUL character (\\u0000) cannot be stored"
+LONE_SURROGATE = "a lone UTF-16 surrogate is not a character and cannot be stored"
+NON_FINITE_NUMBER = "{text} is not a finite number"
+NESTED_TOO_DEEP = "values nest more than {limit} levels deep"
+DUPLICATE_KEY_AT = "the key {key!r} appears more than once at {path}"
 
 # --- sample queries ---
 QUERY_DATETIME_INVALID = "must be an ISO-8601 date-time with an offset or Z"
@@ -70,6 +90,10 @@ LIMIT_INVALID = "must be an integer from 1 to {limit}"
 # --- chunk processing ---
 CHUNK_PAYLOAD_INVALID = "chunk payload is invalid at sample {index}: {field}: {message}"
 CHUNK_ATTEMPTS_EXHAUSTED = "gave up after {attempts} attempts: {error}"
+CHUNK_STUCK = (
+    "no attempt ended: the chunk stayed {status} since {since} "
+    "(an attempt lost to a crash, a time limit or a database outage)"
+)
 BATCH_NOT_COMPLETE = "cannot finalize batch {batch_id}: {ended} of {total} chunks have ended"
 BATCH_ALREADY_FINAL = "cannot finalize batch {batch_id}: status is {status}"
 

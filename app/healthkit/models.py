@@ -50,6 +50,8 @@ class AppleHealthImportBatch(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_batches")
     status = models.CharField(max_length=32, choices=BatchStatus.choices, default=BatchStatus.QUEUED)
     idempotency_key = models.CharField(max_length=255, null=True, blank=True)
+    #: SHA-256 of the request that created the batch with its idempotency key (healthkit.idempotency)
+    request_fingerprint = models.CharField(max_length=64, blank=True, default="")
 
     chunks_total = models.IntegerField(default=0)
     chunks_succeeded = models.IntegerField(default=0)
@@ -133,6 +135,10 @@ class AppleHealthImportChunk(models.Model):
     records_stale = models.IntegerField(default=0)
     records_deleted = models.IntegerField(default=0)
     error = models.TextField(blank=True, default="")
+    #: when a message for this chunk was last put on the queue; NULL: none yet (healthkit.outbox)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    #: messages put on the queue for this chunk (the api's, then the sweeper's)
+    enqueues = models.IntegerField(default=0)
 
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -142,6 +148,14 @@ class AppleHealthImportChunk(models.Model):
     class Meta:
         verbose_name = "import chunk"
         ordering = ("batch", "index")
+        indexes = [
+            # the sweeper's scan: only chunks still waiting or running
+            models.Index(
+                fields=("updated_at",),
+                condition=Q(status__in=("queued", "processing")),
+                name="healthkit_chunk_open_updated",
+            )
+        ]
         constraints = [
             models.UniqueConstraint(fields=("batch", "index"), name="healthkit_chunk_batch_index_unique"),
             models.CheckConstraint(condition=_status_in(ChunkStatus), name="healthkit_chunk_status_valid"),
@@ -166,6 +180,7 @@ class AppleHealthImportChunk(models.Model):
                 "records_updated",
                 "records_stale",
                 "records_deleted",
+                "enqueues",
             ),
         ]
 
@@ -301,3 +316,18 @@ class HealthSampleChange(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=ChangeKind.values), name="healthkit_change_kind_valid"),
         ]
+
+
+class ThrottleCacheEntry(models.Model):
+    """A row of Django's DatabaseCache `throttle` (backend.authentication's failure counters).
+
+    The table createcachetable would make, made by a migration instead, so that `migrate`
+    alone readies every environment.
+    """
+
+    cache_key = models.CharField(max_length=255, primary_key=True)
+    value = models.TextField()
+    expires = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "healthkit_throttle_cache"

@@ -3,18 +3,16 @@
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from healthkit.models import AppleHealthImportBatch, ChunkStatus, HealthSample, HealthSampleChange
+from healthkit.sweeper import stalled_chunks, sweep_limits
 
 
 def import_batch_get(*, user: AbstractBaseUser, batch_id) -> AppleHealthImportBatch | None:
     """The user's batch, or None (also for another user's batch)."""
     return AppleHealthImportBatch.objects.filter(owner=user, pk=batch_id).first()
-
-
-def import_batch_by_idempotency_key(*, user: AbstractBaseUser, idempotency_key: str) -> AppleHealthImportBatch | None:
-    return AppleHealthImportBatch.objects.filter(owner=user, idempotency_key=idempotency_key).first()
 
 
 def import_batch_errors(*, batch: AppleHealthImportBatch) -> list[dict]:
@@ -45,6 +43,16 @@ def sample_list(
     if end is not None:
         samples = samples.filter(start_at__lte=end)
     return samples.order_by("-start_at", "-id")
+
+
+def import_batch_chunk_states(*, batch: AppleHealthImportBatch, now: datetime | None = None) -> dict[str, int]:
+    """How many of the batch's chunks wait, run, and are stalled (the sweeper sends them again)."""
+    stalled = stalled_chunks(now=now or timezone.now(), limits=sweep_limits())
+    return batch.chunks.aggregate(
+        chunks_queued=Count("id", filter=Q(status=ChunkStatus.QUEUED)),
+        chunks_processing=Count("id", filter=Q(status=ChunkStatus.PROCESSING)),
+        chunks_stalled=Count("id", filter=stalled),
+    )
 
 
 def import_batch_list(*, user: AbstractBaseUser) -> QuerySet[AppleHealthImportBatch]:

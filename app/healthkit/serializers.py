@@ -12,7 +12,7 @@ from rest_framework import serializers
 from healthkit import errors
 from healthkit.healthkit_types import sample_kind
 from healthkit.sync.snapshot import sample_snapshot
-from healthkit.validation import datetime_parse
+from healthkit.validation import datetime_out_of_range, datetime_parse
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -84,6 +84,11 @@ class ImportStatusSerializer(serializers.Serializer):
     records_stale = serializers.IntegerField(help_text="writes older than what is stored (a lower sync version...)")
     records_deleted = serializers.IntegerField(help_text="stored samples a deletion removed")
     progress = serializers.FloatField(help_text="fraction of chunks that have ended, 0 to 1")
+    chunks_queued = serializers.IntegerField(help_text="chunks waiting for an attempt")
+    chunks_processing = serializers.IntegerField(help_text="chunks whose attempt runs (or was cut short)")
+    chunks_stalled = serializers.IntegerField(
+        help_text="waiting or processing chunks with no news past the sweeper's window: their message is sent again"
+    )
     errors = ChunkErrorSerializer(many=True)
 
 
@@ -138,9 +143,13 @@ class SampleFilterSerializer(serializers.Serializer):
 
     def _datetime(self, value: str):
         # An unencoded "+" in a query string arrives as a space: "...T00:00:00 01:00".
-        parsed = datetime_parse(value.replace(" ", "+"))
+        value = value.replace(" ", "+")
+        parsed = datetime_parse(value)
         if parsed is None:
-            raise serializers.ValidationError(errors.QUERY_DATETIME_INVALID)
+            out_of_range = datetime_out_of_range(value)
+            raise serializers.ValidationError(
+                errors.DATETIME_OUT_OF_RANGE if out_of_range else errors.QUERY_DATETIME_INVALID
+            )
         return parsed
 
     validate_start = _datetime

@@ -5,6 +5,7 @@ Thin views and helpers; writes in services, reads in selectors. Cursors are opaq
 
 import base64
 import binascii
+from collections.abc import Callable
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -23,7 +24,7 @@ from healthkit.serializers import (
     SampleFilterSerializer,
     SampleOutSerializer,
 )
-from healthkit.services.imports import import_batch_create
+from healthkit.services.import_requests import import_request_submit
 from healthkit.validation import ON_INVALID_CHOICES, ImportRequest
 
 #: query parameters GET /api/v1/samples accepts (anything else is a 400)
@@ -56,11 +57,20 @@ def on_invalid_param(request: Request) -> str:
     return value
 
 
-def import_response(request: Request, parsed: ImportRequest, *, idempotency_key: str | None) -> Response:
-    batch, created = import_batch_create(owner=request.user, samples=parsed.items, idempotency_key=idempotency_key)
+def import_response(
+    request: Request,
+    request_parse: Callable[[], ImportRequest],
+    *,
+    idempotency_key: str | None = None,
+    fingerprint: str = "",
+) -> Response:
+    """202 with the new batch, or 200 with the one the Idempotency-Key made (healthkit.services.import_requests)."""
+    batch, created, rejected = import_request_submit(
+        owner=request.user, request_parse=request_parse, idempotency_key=idempotency_key, request_fingerprint=fingerprint
+    )
     data = ImportCreatedSerializer(batch, context={"request": request}).data
     if request.query_params.get("on_invalid") == "skip":
-        data["rejected"] = parsed.rejected
+        data["rejected"] = rejected
     return Response(data, status=status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK)
 
 
@@ -84,7 +94,12 @@ class ImportListFilterSerializer(serializers.Serializer):
 
 
 class ImportSummarySerializer(ImportStatusSerializer):
+    """A batch in the list: its status without the errors and chunk states (one query per page)."""
+
     errors = None
+    chunks_queued = None
+    chunks_processing = None
+    chunks_stalled = None
     created_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(allow_null=True)
 

@@ -17,8 +17,10 @@ from django.conf import settings
 from healthkit import errors
 from healthkit.catalogue import correlation_types
 from healthkit.healthkit_types import WORKOUT_ACTIVITY_TYPES, SampleKind, sample_kind
+from healthkit.jsonbody import json_body_decode
 from healthkit.sample_checks import correlation_check, measurement_check, metadata_keys_check
 from healthkit.samples_in import DELETION_KEY, DeletionIn, ImportRequest, SampleIn
+from healthkit.storable import document_storage_problems, sample_storage_problems
 
 __all__ = ["DELETION_KEY", "DeletionIn", "ImportLimits", "ImportRequest", "SampleIn", "import_body_parse", "sample_parse"]
 
@@ -73,27 +75,22 @@ def _request_error(field_name: str, message: str) -> errors.ApplicationError:
     return _invalid([{"field": field_name, "message": message}])
 
 
-def _reject_constant(name: str) -> float:
-    raise ValueError(f"{name} is not valid JSON")
-
-
 def import_body_parse(*, body: bytes, limits: ImportLimits | None = None, on_invalid: str = "reject") -> ImportRequest:
     """Parse and validate a POST /api/v1/imports body; raise ApplicationError listing every problem."""
+    return import_document_parse(json_body_decode(body), limits=limits, on_invalid=on_invalid)
+
+
+def import_document_parse(document: Any, *, limits: ImportLimits | None = None, on_invalid: str = "reject") -> ImportRequest:
+    """Validate a decoded body (healthkit.jsonbody): every sample and deletion; `skip` keeps the
+    valid samples and lists the rest; ApplicationError lists every problem."""
     limits = limits or import_limits()
-    try:
-        document = json.loads(body, parse_constant=_reject_constant)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise _request_error("body", errors.MALFORMED_JSON.format(reason=exc)) from None
-    return import_document_parse(document, limits=limits, on_invalid=on_invalid)
-
-
-def import_document_parse(document: Any, *, limits: ImportLimits, on_invalid: str = "reject") -> ImportRequest:
-    """Validate a decoded body: every sample and deletion; `skip` keeps the valid samples and lists the rest."""
     raw_samples, raw_deletions = _body_fields(document, limits=limits)
     samples: list[SampleIn] = []
     problems: list[dict] = []
     for index, raw in enumerate(raw_samples):
-        sample, sample_errors = sample_parse(raw, index=index, limits=limits)
+        sample_errors = sample_storage_problems(raw, index=index)
+        if not sample_errors:
+            sample, sample_errors = sample_parse(raw, index=index, limits=limits)
         if sample_errors:
             problems.extend(sample_errors)
         else:
@@ -109,6 +106,9 @@ def import_document_parse(document: Any, *, limits: ImportLimits, on_invalid: st
 def _body_fields(document: Any, *, limits: ImportLimits) -> tuple[list, list]:
     if not isinstance(document, dict):
         raise _request_error("body", errors.BODY_NOT_OBJECT)
+    repeated = document_storage_problems(document)
+    if repeated:
+        raise _invalid(repeated)
     unknown = sorted(set(document) - {"samples", "deleted"})
     if unknown:
         raise _invalid([{"field": name, "message": errors.UNKNOWN_TOP_LEVEL_FIELD} for name in unknown])
@@ -282,7 +282,26 @@ def datetime_parse_with_offset(raw: Any) -> datetime | None:
         return None
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         return None
+    try:
+        parsed.astimezone(UTC)
+    except OverflowError:  # year 1 with a positive offset, year 9999 with a negative one
+        return None
     return parsed.astimezone(timezone(parsed.utcoffset()))
+
+
+def datetime_out_of_range(raw: Any) -> bool:
+    """True for an aware ISO-8601 date-time whose UTC instant falls outside years 1-9999."""
+    try:
+        parsed = datetime.fromisoformat(raw)
+        return parsed.utcoffset() is not None and datetime_parse(raw) is None
+    except (TypeError, ValueError):
+        return False
+
+
+def _datetime_problem(raw: Any) -> str:
+    if isinstance(raw, str) and _is_naive_datetime(raw):
+        return errors.DATETIME_NAIVE
+    return errors.DATETIME_OUT_OF_RANGE if datetime_out_of_range(raw) else errors.DATETIME_INVALID
 
 
 def _datetime_check(raw: Any, field_name: str, problems: _SampleErrors) -> datetime | None:
@@ -290,8 +309,7 @@ def _datetime_check(raw: Any, field_name: str, problems: _SampleErrors) -> datet
         return None
     parsed = datetime_parse_with_offset(raw)
     if parsed is None:
-        naive = isinstance(raw, str) and _is_naive_datetime(raw)
-        problems.add(field_name, errors.DATETIME_NAIVE if naive else errors.DATETIME_INVALID)
+        problems.add(field_name, _datetime_problem(raw))
     return parsed
 
 

@@ -207,6 +207,11 @@ class Settings:
         "albIngressCidrs", "array", ["0.0.0.0/0"],
         "IPv4 CIDRs allowed to reach the ALB's listener ports. At least one. "
         "Default: [\"0.0.0.0/0\"].")
+    admin_allowed_cidrs: list = setting(
+        "adminAllowedCidrs", "array", [],
+        "IPv4 CIDRs from which the Django admin (/admin) is reachable through the ALB; at most 4. "
+        "Empty: the admin is off (HEALTHKIT_ADMIN_ENABLED=false) and the ALB answers /admin* "
+        "with 404 itself. Default: [] (off).")
     alb_idle_timeout_seconds: int = setting(
         "albIdleTimeoutSeconds", "integer", 60,
         "ALB idle connection timeout, seconds. 1-4000. Default: 60.")

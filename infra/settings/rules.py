@@ -189,6 +189,15 @@ def validate(s: Settings, skip: set[str] = frozenset()) -> list[Violation]:
             cidrs_ok = False
     rule("albIngressCidrs", s.alb_ingress_cidrs, cidrs_ok,
          "must be a non-empty list of IPv4 CIDR blocks", 'e.g. ["0.0.0.0/0"] or your office range')
+    admin_ok = len(s.admin_allowed_cidrs) <= 4
+    for cidr in s.admin_allowed_cidrs:
+        try:
+            admin_ok = admin_ok and ipaddress.IPv4Network(cidr).prefixlen > 0
+        except ValueError:
+            admin_ok = False
+    rule("adminAllowedCidrs", s.admin_allowed_cidrs, admin_ok,
+         "must be at most 4 IPv4 CIDR blocks, none of them 0.0.0.0/0 (the admin is never public)",
+         'e.g. ["203.0.113.0/24"] (your operators\' network), or [] to keep the admin off')
     in_range("albIdleTimeoutSeconds", s.alb_idle_timeout_seconds, 1, 4000, " seconds")
     in_range("deregistrationDelaySeconds", s.deregistration_delay_seconds, 0, 3600, " seconds")
     in_range("healthCheckGracePeriodSeconds", s.health_check_grace_period_seconds, 0, 7200, " seconds")

@@ -61,10 +61,11 @@ def _target_group(name: str, i: Inputs) -> list[ApiRequest]:
             ApiRequest("elbv2", "ModifyTargetGroupAttributes", {"TargetGroupArn": arn, "Attributes": attributes})]
 
 
-def _listener(name: str, i: Inputs) -> list[ApiRequest]:
+def _listener_actions(raw_actions: list[dict]) -> list[dict]:
+    """A listener's or a rule's actions: forward, redirect, fixed-response."""
     actions = []
-    for a in i.take("defaultActions") or []:
-        redirect = a.get("redirect")
+    for a in raw_actions:
+        redirect, fixed = a.get("redirect"), a.get("fixedResponse")
         actions.append(compact({
             "Type": a.get("type"),
             "TargetGroupArn": a.get("targetGroupArn"),
@@ -73,7 +74,36 @@ def _listener(name: str, i: Inputs) -> list[ApiRequest]:
                 "Protocol": redirect.get("protocol"), "Port": redirect.get("port"), "Host": redirect.get("host"),
                 "Path": redirect.get("path"), "Query": redirect.get("query"), "StatusCode": redirect.get("statusCode"),
             }) if redirect else None,
+            "FixedResponseConfig": compact({
+                "StatusCode": fixed.get("statusCode"), "ContentType": fixed.get("contentType"),
+                "MessageBody": fixed.get("messageBody"),
+            }) if fixed else None,
         }))
+    return actions
+
+
+def _listener_rule(name: str, i: Inputs) -> list[ApiRequest]:
+    conditions = []
+    for c in i.take("conditions") or []:
+        path, source = c.get("pathPattern"), c.get("sourceIp")
+        conditions.append(compact({
+            "Field": "path-pattern" if path else "source-ip",
+            "PathPatternConfig": {"Values": path["values"]} if path else None,
+            "SourceIpConfig": {"Values": source["values"]} if source else None,
+        }))
+    params = compact({
+        "ListenerArn": i.take("listenerArn"),
+        "Priority": i.take("priority"),
+        "Conditions": conditions,
+        "Actions": _listener_actions(i.take("actions") or []),
+        "Tags": tags_kv(i.take("tags")),
+    })
+    i.done()
+    return [ApiRequest("elbv2", "CreateRule", params)]
+
+
+def _listener(name: str, i: Inputs) -> list[ApiRequest]:
+    actions = _listener_actions(i.take("defaultActions") or [])
     certificate = i.take("certificateArn")
     params = compact({
         "LoadBalancerArn": i.take("loadBalancerArn"),
@@ -131,6 +161,7 @@ MAPPERS = {
     "aws:lb/loadBalancer:LoadBalancer": _lb,
     "aws:lb/targetGroup:TargetGroup": _target_group,
     "aws:lb/listener:Listener": _listener,
+    "aws:lb/listenerRule:ListenerRule": _listener_rule,
     "aws:ec2/securityGroup:SecurityGroup": _security_group,
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": _security_group_rule("AuthorizeSecurityGroupIngress"),
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": _security_group_rule("AuthorizeSecurityGroupEgress"),

@@ -180,6 +180,15 @@ def _listener(r, ctx):
             "elasticloadbalancing:loadbalancer/app/": [r.inputs["loadBalancerArn"]]}, "elasticloadbalancing:listener/app"
 
 
+def _listener_rule(r, ctx):
+    target_groups = [a["targetGroupArn"] for a in r.inputs.get("actions", []) if a.get("targetGroupArn")]
+    arns = {"elasticloadbalancing:listener-rule/app": [r.outputs["arn"]],
+            "elasticloadbalancing:listener/app": [r.inputs["listenerArn"]]}
+    if target_groups:
+        arns["elasticloadbalancing:targetgroup"] = target_groups
+    return arns, "elasticloadbalancing:listener-rule/app"
+
+
 def _db_instance(r, ctx):
     ident = r.inputs["identifier"]
     major = str(r.inputs.get("engineVersion", "")).split(".")[0]
@@ -272,6 +281,7 @@ BINDINGS: dict[str, Callable] = {
     "aws_lb": _load_balancer,
     "aws_lb_target_group": _target_group,
     "aws_lb_listener": _listener,
+    "aws_lb_listener_rule": _listener_rule,
     "aws_db_instance": _db_instance,
     "aws_db_parameter_group": _named("rds", "pg", "pg:{name}"),
     "aws_db_subnet_group": _named("rds", "subgrp", "subgrp:{name}"),

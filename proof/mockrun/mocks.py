@@ -210,6 +210,11 @@ class MockAws(pulumi_mocks.Mocks):
         arn = lb.replace(":loadbalancer/", ":listener/") + "/" + _short_hash(logical, n=16)
         return arn, {"arn": arn}
 
+    def _aws_lb_ListenerRule(self, logical, inputs):
+        listener = str(inputs.get("listenerArn", ""))
+        arn = listener.replace(":listener/", ":listener-rule/") + "/" + _short_hash(logical, n=16)
+        return arn, {"arn": arn}
+
     def _aws_ec2_SecurityGroup(self, logical, inputs):
         sg = f"sg-{_short_hash(logical, n=17)}"
         return sg, {"arn": self.arn("ec2", f"security-group/{sg}"), "name": self._name(logical, inputs),

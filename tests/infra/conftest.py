@@ -45,6 +45,12 @@ def prod_https() -> StackRun:
 
 
 @pytest.fixture(scope="session")
+def prod_admin() -> StackRun:
+    """prod with the admin open to one operators' network."""
+    return run_stack("prod", {"adminAllowedCidrs": ["203.0.113.0/24"]})
+
+
+@pytest.fixture(scope="session")
 def dev_existing() -> StackRun:
     """dev into an existing VPC and database, running an image pinned by tag."""
     return run_stack("dev", EXISTING)

@@ -24,6 +24,7 @@ COMMON = {
     "aws:iam/role:Role": 3,
     "aws:iam/rolePolicy:RolePolicy": 3,
     "aws:lb/listener:Listener": 1,
+    "aws:lb/listenerRule:ListenerRule": 1,
     "aws:lb/loadBalancer:LoadBalancer": 1,
     "aws:lb/targetGroup:TargetGroup": 1,
     "aws:rds/instance:Instance": 1,
@@ -136,6 +137,7 @@ def test_environment_holds_exactly_the_contract_variables(dev):
         "CELERY_WORKER_HEARTBEAT_FILE", "CELERY_WORKER_HEARTBEAT_MAX_AGE", "HEALTHKIT_IMPORT_CHUNK_SIZE",
         "HEALTHKIT_ENVIRONMENT", "HEALTHKIT_CHUNK_MAX_ATTEMPTS", "REMAP_SIGTERM",
         "GUNICORN_WORKERS", "GUNICORN_THREADS", "AWS_EMF_NAMESPACE", "AWS_EMF_SERVICE_NAME", "AWS_EMF_ENVIRONMENT",
+        "HEALTHKIT_ADMIN_ENABLED",
     }
     assert env["CELERY_BROKER_URL"] == "sqs://"
     assert env["CELERY_APPLE_HEALTH_QUEUE_URL"] == dev.outputs["queueUrl"]

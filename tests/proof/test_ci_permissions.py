@@ -27,7 +27,7 @@ STACK_TERRAFORM_TYPES = {
     "aws_cloudwatch_metric_alarm", "aws_db_instance", "aws_db_parameter_group", "aws_db_subnet_group",
     "aws_ecr_lifecycle_policy", "aws_ecr_repository", "aws_ecs_cluster", "aws_ecs_cluster_capacity_providers",
     "aws_ecs_service", "aws_ecs_task_definition", "aws_iam_role", "aws_iam_role_policy", "aws_lb", "aws_lb_listener",
-    "aws_lb_target_group", "aws_secretsmanager_secret", "aws_secretsmanager_secret_version", "aws_security_group",
+    "aws_lb_listener_rule",    "aws_lb_target_group", "aws_secretsmanager_secret", "aws_secretsmanager_secret_version", "aws_security_group",
     "aws_sns_topic", "aws_sns_topic_subscription", "aws_sqs_queue", "aws_sqs_queue_policy",
     "aws_sqs_queue_redrive_allow_policy", "aws_vpc_security_group_egress_rule", "aws_vpc_security_group_ingress_rule",
     "aws_vpc", "aws_subnet", "aws_route_table", "aws_route_table_association", "aws_route", "aws_internet_gateway",

@@ -1,6 +1,6 @@
 """POST /api/v1/imports/health-auto-export: the app's REST automation body as it is."""
 
-import json
+from functools import partial
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
@@ -10,9 +10,11 @@ from rest_framework.views import APIView
 from healthkit import errors
 from healthkit.errors import ApplicationError
 from healthkit.healthautoexport.mapping import MappingError, body_samples
+from healthkit.jsonbody import request_document
 from healthkit.serializers import ErrorsSerializer, ImportCreatedSerializer
 from healthkit.sync_apis import import_response, on_invalid_param
-from healthkit.validation import import_document_parse, import_limits
+from healthkit.storable import body_storage_problems
+from healthkit.validation import import_document_parse
 
 
 class HealthAutoExportApi(APIView):
@@ -24,11 +26,13 @@ class HealthAutoExportApi(APIView):
     )
     def post(self, request: Request) -> Response:
         on_invalid = on_invalid_param(request)
+        document = request_document(request)
+        problems = body_storage_problems(document)
+        if problems:
+            raise ApplicationError(errors.INVALID_IMPORT, errors=problems)
         try:
-            document = json.loads(request.body)
             samples = body_samples(document)
-        except ValueError as exc:
-            field, message = (exc.field, exc.message) if isinstance(exc, MappingError) else ("body", errors.MALFORMED_JSON.format(reason=exc))
+        except ValueError as exc:  # MappingError names the field; anything else is the body's
+            field, message = (exc.field, exc.message) if isinstance(exc, MappingError) else ("body", str(exc))
             raise ApplicationError(errors.INVALID_IMPORT, errors=[{"field": field, "message": message}]) from None
-        parsed = import_document_parse({"samples": samples}, limits=import_limits(), on_invalid=on_invalid)
-        return import_response(request, parsed, idempotency_key=None)
+        return import_response(request, partial(import_document_parse, {"samples": samples}, on_invalid=on_invalid))

@@ -20,9 +20,9 @@ from django.utils import timezone
 
 from healthkit import errors
 from healthkit.db import lock_timeout, query_cancelled_on_interrupt
-from healthkit.enqueue import chunk_enqueue
 from healthkit.errors import ApplicationError
 from healthkit.metrics import batch_finalized_record
+from healthkit.outbox import chunk_messages_send_on_commit
 from healthkit.models import (
     BATCH_OPEN_STATUSES,
     CHUNK_FINAL_STATUSES,
@@ -64,9 +64,10 @@ def import_batch_create(
     owner: AbstractBaseUser,
     samples: Sequence[SampleIn | DeletionIn],
     idempotency_key: str | None = None,
+    request_fingerprint: str = "",
     chunk_size: int | None = None,
 ) -> tuple[AppleHealthImportBatch, bool]:
-    """Store a batch and its chunks, enqueue one task per chunk at commit; (batch, created).
+    """Store a batch and its chunks, send one message per chunk at commit (healthkit.outbox); (batch, created).
 
     `samples` holds the request's samples, then its deletions (their order gives their positions).
 
@@ -81,7 +82,11 @@ def import_batch_create(
     try:
         with transaction.atomic():
             batch = _batch_with_chunks_create(
-                owner=owner, samples=samples, idempotency_key=idempotency_key, chunk_size=chunk_size
+                owner=owner,
+                samples=samples,
+                idempotency_key=idempotency_key,
+                request_fingerprint=request_fingerprint,
+                chunk_size=chunk_size,
             )
     except IntegrityError:
         if not idempotency_key:
@@ -97,11 +102,14 @@ def import_batch_create(
     return batch, True
 
 
-def _batch_with_chunks_create(*, owner, samples, idempotency_key, chunk_size) -> AppleHealthImportBatch:
+def _batch_with_chunks_create(
+    *, owner, samples, idempotency_key, request_fingerprint, chunk_size
+) -> AppleHealthImportBatch:
     batch = AppleHealthImportBatch.objects.create(
         owner=owner,
         sequence=batch_sequence_next(),
         idempotency_key=idempotency_key or None,
+        request_fingerprint=request_fingerprint,
         chunks_total=ceil(len(samples) / chunk_size),
         records_received=len(samples),
     )
@@ -115,8 +123,7 @@ def _batch_with_chunks_create(*, owner, samples, idempotency_key, chunk_size) ->
         )
         for index, start in enumerate(range(0, len(samples), chunk_size))
     )
-    for chunk in chunks:
-        transaction.on_commit(partial(chunk_enqueue, str(chunk.id)))
+    chunk_messages_send_on_commit([chunk.id for chunk in chunks])
     return batch
 
 

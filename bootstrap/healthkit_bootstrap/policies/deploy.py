@@ -120,7 +120,8 @@ def deploy_observability_policy(scope: Scope) -> dict:
             "elasticloadbalancing:ModifyTargetGroup", "elasticloadbalancing:ModifyTargetGroupAttributes",
             "elasticloadbalancing:RegisterTargets", "elasticloadbalancing:RemoveListenerCertificates",
             "elasticloadbalancing:RemoveTags", "elasticloadbalancing:SetIpAddressType",
-            "elasticloadbalancing:SetSecurityGroups", "elasticloadbalancing:SetSubnets",
+            "elasticloadbalancing:SetRulePriorities", "elasticloadbalancing:SetSecurityGroups",
+            "elasticloadbalancing:SetSubnets",
         ], elb, scope.tag_condition),
         statement("LoadBalancerReads", [
             "elasticloadbalancing:DescribeCapacityReservation", "elasticloadbalancing:DescribeListenerAttributes",

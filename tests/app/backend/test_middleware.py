@@ -2,7 +2,8 @@
 
 import pytest
 from backend import readiness
-from backend.readiness import CHECK_OK, QUEUE_CHECK_SKIPPED
+from backend.middleware import CHECK_FAILED
+from backend.readiness import CHECK_OK
 
 ALB_HOST = "10.0.1.23:8000"  # an ALB health check's Host: the task's private IP
 
@@ -25,7 +26,7 @@ def test_other_paths_still_validate_the_host(client, strict_hosts):
 def test_readyz_is_ok_when_the_database_answers_and_tasks_run_in_process(client, strict_hosts):
     response = client.get("/readyz", HTTP_HOST=ALB_HOST)
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "checks": {"database": CHECK_OK, "queue": QUEUE_CHECK_SKIPPED}}
+    assert response.json() == {"status": "ok", "checks": {"database": CHECK_OK, "queue": CHECK_OK}}
 
 
 @pytest.fixture
@@ -48,11 +49,10 @@ def test_readyz_is_ok_when_the_queue_is_reachable(client, app_on_moto, sqs_queue
 
 
 @pytest.mark.django_db
-def test_readyz_is_503_naming_the_queue_when_it_is_unreachable(client, app_on_moto, moto_server):
+def test_readyz_is_503_naming_the_queue_when_it_is_unreachable_and_logs_why(client, app_on_moto, moto_server, caplog):
     app_on_moto.CELERY_APPLE_HEALTH_QUEUE_URL = f"{moto_server.endpoint_url}/123456789012/no-such-queue"
     response = client.get("/readyz")
     assert response.status_code == 503
-    body = response.json()
-    assert body["status"] == "unavailable"
-    assert body["checks"]["database"] == CHECK_OK
-    assert body["checks"]["queue"].startswith("failed: QueueDoesNotExist")
+    assert response.json() == {"status": "unavailable", "checks": {"database": CHECK_OK, "queue": CHECK_FAILED}}
+    assert moto_server.endpoint_url not in response.content.decode()  # no internal endpoint to the public
+    assert "readiness check queue failed: QueueDoesNotExist" in caplog.text

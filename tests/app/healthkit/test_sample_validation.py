@@ -174,9 +174,17 @@ def test_malformed_json_is_a_request_level_error():
     assert problems[0]["message"].startswith("malformed JSON: ")
 
 
-def test_nan_is_not_json():
+def test_nan_is_refused_naming_the_sample_and_field():
     problems = _body_errors(b'{"samples": [{"value": NaN}]}')
-    assert problems[0]["message"].startswith("malformed JSON: ")
+    assert problems == [
+        {
+            "index": 0,
+            "field": "value",
+            "message": errors.UNSTORABLE_AT.format(
+                problem=errors.NON_FINITE_NUMBER.format(text="NaN"), path="value"
+            ),
+        }
+    ]
 
 
 def test_a_body_without_samples_is_a_request_level_error():

@@ -36,10 +36,17 @@ def test_a_batch_is_split_into_chunks_of_the_chunk_size(user, django_capture_on_
 
 
 @pytest.mark.django_db
-def test_one_task_per_chunk_is_enqueued_when_the_transaction_commits(user, django_capture_on_commit_callbacks):
+def test_one_message_per_chunk_is_sent_and_recorded_when_the_transaction_commits(
+    user, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        import_batch_create(owner=user, samples=parsed_samples(heart_rate_samples(5)), chunk_size=2)
-    assert len(callbacks) == 3
+        batch, _ = import_batch_create(owner=user, samples=parsed_samples(heart_rate_samples(5)), chunk_size=2)
+    assert batch.chunks.filter(enqueued_at=None, enqueues=0).count() == 3  # nothing is sent before the commit
+    for callback in callbacks:
+        callback()  # dev's eager mode: each message runs its task in-process
+    chunks = batch.chunks.order_by("index")
+    assert [(chunk.enqueues, chunk.enqueued_at is not None) for chunk in chunks] == [(1, True)] * 3
+    assert {chunk.status for chunk in chunks} == {ChunkStatus.SUCCEEDED}
 
 
 @pytest.mark.django_db
