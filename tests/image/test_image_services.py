@@ -43,7 +43,9 @@ def test_gunicorn_serves_health_readiness_and_the_admins_css_in_prod_mode(
         container_start, image_env_factory, test_database_name, sqs_queue_factory, task_containers):
     port = free_port()
     env = image_env_factory(database=test_database_name, queue=sqs_queue_factory()) | {
-        "GUNICORN_CMD_ARGS": f"--bind 127.0.0.1:{port}"}
+        "GUNICORN_CMD_ARGS": f"--bind 127.0.0.1:{port}",
+        "HEALTHKIT_ADMIN_ENABLED": "true",  # as the stack sets it when adminAllowedCidrs lists operators
+    }
     api = container_start("api", task_containers["api"]["command"], env)
     base = f"http://127.0.0.1:{port}"
     wait_until(lambda: (api.process.raise_if_exited(), _answers(f"{base}/healthz"))[1], timeout=60,
