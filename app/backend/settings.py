@@ -168,6 +168,10 @@ if CELERY_TASK_SOFT_TIME_LIMIT >= CELERY_TASK_TIME_LIMIT:
         f"CELERY_TASK_TIME_LIMIT ({CELERY_TASK_TIME_LIMIT})"
     )
 
+SQS_CONNECT_TIMEOUT = 2  # seconds per attempt, for the api's sends and the worker's acks
+SQS_READ_TIMEOUT = 10  # seconds per attempt; SendMessage and DeleteMessage answer in milliseconds
+SQS_ATTEMPTS = 2  # the first try and one retry
+
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "region": AWS_REGION,
     # Celery never creates or lists queues: it only knows this one, by URL.
@@ -177,6 +181,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Informational only: kombu ignores it for predefined queues, the queue's own
     # VisibilityTimeout (time limit + 60 s, set by the stack) governs.
     "visibility_timeout": CELERY_TASK_TIME_LIMIT + 60,
+    # botocore's defaults (60 s connect and read timeouts, retried) would hold an api request past
+    # gunicorn's 30 s timeout when SQS goes silent; with these a send gives up within about 21 s,
+    # the request still answers 202, and the outbox sends later (healthkit.outbox). Receives are
+    # not affected: the worker long-polls through kombu's own asynchronous HTTP client.
+    "client-config": {
+        "connect_timeout": SQS_CONNECT_TIMEOUT,
+        "read_timeout": SQS_READ_TIMEOUT,
+        "retries": {"mode": "standard", "total_max_attempts": SQS_ATTEMPTS},
+    },
 }
 # dev without a queue URL: tasks run in-process when their transaction commits.
 CELERY_TASK_ALWAYS_EAGER = not PROD and not CELERY_APPLE_HEALTH_QUEUE_URL

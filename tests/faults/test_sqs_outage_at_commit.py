@@ -26,12 +26,13 @@ def sqs_outage(moto_server, sqs_queue_factory, app_env_factory, gunicorn_factory
     proxy = TcpProxy.start(target_port=moto_server.port)
     queue = sqs_queue_factory(task_time_limit=60)
     api = gunicorn_factory(app_env_factory(queue, chunk_size=2) | {"AWS_ENDPOINT_URL_SQS": proxy.url})
-    yield queue, ApiClient(api.base_url, token_for(user)), proxy
+    # the client waits longer than gunicorn's 30 s request timeout, so that timeout is what shows
+    yield queue, ApiClient(api.base_url, token_for(user), timeout=60), proxy
     proxy.stop()
 
 
-def _accepted_while_sqs_is_down(client: ApiClient, proxy: TcpProxy, sqs_client, queue) -> dict:
-    with proxy.down():
+def _accepted_while_sqs_is_down(client: ApiClient, proxy: TcpProxy, sqs_client, queue, *, silent=False) -> dict:
+    with proxy.silent() if silent else proxy.down():
         response = client.import_post(SAMPLES, idempotency_key="sync-outage")
     assert response.status_code == 202, response.text
     created = response.json()
@@ -62,4 +63,17 @@ def test_a_retry_with_the_same_key_sends_what_sqs_refused_and_the_batch_is_impor
     celery_worker_factory(worker_env_factory(queue, extra={"HEALTHKIT_SWEEPER_INTERVAL": "0"}))  # no sweeper
     status = client.import_wait(created["id"], timeout=60)
     assert (status["status"], status["records_created"]) == (BatchStatus.COMPLETED, 5)
+    assert stored_fingerprints(user) == expected_fingerprints(user, SAMPLES)
+
+
+def test_a_silent_sqs_at_commit_is_given_up_on_before_gunicorn_kills_the_request_and_the_sweeper_sends_later(
+    sqs_outage, user, sqs_client, worker_env_factory, celery_worker_factory
+):
+    """SQS taking the connection and never answering (a hung endpoint, a dropped route): with
+    botocore's 60 s timeouts the send outlived gunicorn's 30 s timeout and the client got no 202."""
+    queue, client, proxy = sqs_outage
+    created = _accepted_while_sqs_is_down(client, proxy, sqs_client, queue, silent=True)
+    celery_worker_factory(worker_env_factory(queue, extra=FAST_SWEEPER))
+    status = client.import_wait(created["id"], timeout=60)
+    assert (status["status"], status["records_created"], status["chunks_stalled"]) == (BatchStatus.COMPLETED, 5, 0)
     assert stored_fingerprints(user) == expected_fingerprints(user, SAMPLES)

@@ -3,10 +3,14 @@
     proxy = TcpProxy.start(target_port=moto.port)   # clients use proxy.url
     with proxy.down():                               # connections refused meanwhile
         ...
+    with proxy.silent():                             # connections taken, never answered
+        ...
     proxy.stop()
 
 While down, the listening socket is closed (new connections are refused at once, as for a
 service that is gone) and open connections are cut; `down()` reopens it on the same port.
+While silent, open connections are cut and new ones are accepted and held with no answer
+(a black hole after the handshake: what a client sees of a hung service or a dropped route).
 """
 
 import contextlib
@@ -26,6 +30,7 @@ class TcpProxy:
         self._listener: socket.socket | None = None
         self._connections: list[socket.socket] = []
         self._lock = threading.Lock()
+        self._silent = False
 
     @property
     def url(self) -> str:
@@ -51,6 +56,10 @@ class TcpProxy:
                 client, _ = listener.accept()
             except OSError:  # closed: down() or stop()
                 return
+            if self._silent:
+                with self._lock:
+                    self._connections.append(client)  # held, unanswered, until cut
+                continue
             try:
                 upstream = socket.create_connection((HOST, self.target_port), timeout=5)
             except OSError:
@@ -74,6 +83,9 @@ class TcpProxy:
         if self._listener is not None:
             self._listener.close()
             self._listener = None
+        self._cut_connections()
+
+    def _cut_connections(self) -> None:
         with self._lock:
             connections, self._connections = self._connections, []
         for connection in connections:
@@ -89,6 +101,17 @@ class TcpProxy:
             yield
         finally:
             self._listen()
+
+    @contextlib.contextmanager
+    def silent(self) -> Iterator[None]:
+        """Accept connections but answer nothing (and cut the open ones) for the block."""
+        self._silent = True
+        self._cut_connections()
+        try:
+            yield
+        finally:
+            self._silent = False
+            self._cut_connections()
 
     def stop(self) -> None:
         self._cut()
