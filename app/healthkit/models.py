@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from healthkit.chunk_payload import ChunkPayloadEncoder
+
 
 class BatchStatus(models.TextChoices):
     QUEUED = "queued"
@@ -123,8 +125,11 @@ class AppleHealthImportChunk(models.Model):
     index = models.IntegerField()
     #: position in the request of the chunk's first item (samples, then deletions)
     offset = models.IntegerField(default=0)
-    #: the samples and deletions to apply; emptied once the chunk succeeded (HEALTHKIT_CHUNK_PAYLOAD_RETENTION_DAYS)
-    payload = models.JSONField()
+    #: the samples and deletions to apply (healthkit.chunk_payload writes and reads them); emptied once
+    #: the chunk succeeded (HEALTHKIT_CHUNK_PAYLOAD_RETENTION_DAYS)
+    payload = models.JSONField(encoder=ChunkPayloadEncoder)
+    #: HMAC of the payload's normalized form: the worker trusts it unvalidated when it verifies
+    payload_mac = models.CharField(max_length=64, blank=True, default="")
     payload_cleared_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=32, choices=ChunkStatus.choices, default=ChunkStatus.QUEUED)
     attempts = models.IntegerField(default=0)
@@ -191,7 +196,10 @@ class AppleHealthImportChunk(models.Model):
 class HealthSample(models.Model):
     """One HealthKit sample of an owner: identified by its uuid, its sync identifier, or its content."""
 
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="health_samples")
+    #: no index of its own: every index of the table starts with the owner
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="health_samples", db_index=False
+    )
     type = models.CharField(max_length=100)
     #: False for a well-formed identifier the catalogue does not know (stored as sent, not converted)
     recognized = models.BooleanField(default=True)
@@ -267,7 +275,8 @@ class HealthSample(models.Model):
 class HealthSampleDeletion(models.Model):
     """A tombstone: the HealthKit object with this uuid was deleted (HKDeletedObject) at `position`."""
 
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    #: no index of its own: (owner, healthkit_uuid) is unique
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     healthkit_uuid = models.UUIDField()
     #: position of the deletion
     position = models.BigIntegerField()
@@ -300,7 +309,8 @@ class HealthSampleChange(models.Model):
     """One entry of an owner's changes feed; ids of one owner grow in commit order (docs/sync-protocol.md)."""
 
     id = models.BigAutoField(primary_key=True)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    #: no index of its own: (owner, id) is indexed
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     kind = models.CharField(max_length=8, choices=ChangeKind.choices)
     sample_id = models.BigIntegerField()
     healthkit_uuid = models.UUIDField(null=True, blank=True)
