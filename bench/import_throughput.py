@@ -81,28 +81,19 @@ def _parsed(raw: list[dict]) -> list:
 
 
 def _chunks_stored(owner, raw: list[dict], *, chunk_size: int) -> list[str]:
-    """A queued batch and its chunks, written as the api writes them (payloads validated); chunk ids."""
-    from healthkit.models import AppleHealthImportBatch, AppleHealthImportChunk
+    """A queued batch and its chunks, written as the api writes them (validated, healthkit.chunk_payload); chunk ids."""
+    from healthkit.models import AppleHealthImportBatch
+    from healthkit.services.imports import chunks_create
     from healthkit.sync.positions import batch_sequence_next
 
-    payloads = [sample.to_payload() for sample in _parsed(raw)]
+    samples = _parsed(raw)
     batch = AppleHealthImportBatch.objects.create(
         owner=owner,
         sequence=batch_sequence_next(),
-        chunks_total=-(-len(payloads) // chunk_size),
-        records_received=len(payloads),
+        chunks_total=-(-len(samples) // chunk_size),
+        records_received=len(samples),
     )
-    chunks = AppleHealthImportChunk.objects.bulk_create(
-        AppleHealthImportChunk(
-            batch=batch,
-            index=index,
-            offset=start,
-            payload=payloads[start : start + chunk_size],
-            records_received=len(payloads[start : start + chunk_size]),
-        )
-        for index, start in enumerate(range(0, len(payloads), chunk_size))
-    )
-    return [str(chunk.pk) for chunk in chunks]
+    return [str(chunk.pk) for chunk in chunks_create(batch, samples, chunk_size=chunk_size)]
 
 
 def chunk_path(raw: list[dict], *, chunk_size: int) -> PathResult:
