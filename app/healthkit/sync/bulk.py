@@ -66,12 +66,19 @@ def unnest_update(table: str, columns: Sequence[tuple[str, str]], rows: Sequence
     server_bound_fetchall(sql, _arrays(columns, rows))
 
 
+#: the oid of each table's id sequence, looked up once per process (migrations do not change them)
+_SEQUENCES: dict[str, int] = {}
+
+
 def ids_allocate(table: str, count: int) -> list[int]:
     """`count` new ids from the table's id sequence, ascending."""
     if count == 0:
         return []
-    sql = "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s) ORDER BY 1"
-    return [row[0] for row in server_bound_fetchall(sql, [table, count])]
+    if table not in _SEQUENCES:
+        [(oid,)] = server_bound_fetchall("SELECT pg_get_serial_sequence(%s, 'id')::regclass::oid", [table])
+        _SEQUENCES[table] = oid
+    sql = "SELECT nextval(%s::oid::regclass) FROM generate_series(1, %s) ORDER BY 1"
+    return [row[0] for row in server_bound_fetchall(sql, [_SEQUENCES[table], count])]
 
 
 def copy_rows(table: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence]) -> None:

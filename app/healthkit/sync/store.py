@@ -6,7 +6,6 @@ validation still run in parallel), so there is one lock per transaction and no l
 wrong, and the owner's feed entries get ids in commit order (healthkit.sync.feed).
 """
 
-from types import SimpleNamespace
 from uuid import UUID
 
 import orjson
@@ -18,7 +17,7 @@ from django.utils import timezone
 from healthkit.models import ChangeKind, HealthSample, HealthSampleChange, HealthSampleDeletion
 from healthkit.sync.bulk import copy_rows, ids_allocate, server_bound_fetchall, unnest_update
 from healthkit.sync.plan import CONTENT_FIELDS, DeleteWrite, Plan, Row, SampleWrite, Tombstone
-from healthkit.sync.snapshot import sample_snapshot
+from healthkit.sync.snapshot import content_snapshot, utc_isoformat
 
 #: first key of the two-key advisory lock (the second is the owner id): "HK"
 OWNER_LOCK_NAMESPACE = 0x484B
@@ -219,13 +218,14 @@ def _feed_append(gone: list[Row], upserted: list[Row], *, owner_id: int, batch_i
     """One entry per removed row, then one per created or changed row (with the sample as it is now)."""
     batch = _uuid(str(batch_id)) if batch_id else None
     entries = [(owner_id, ChangeKind.DELETE.value, row.id, _uuid(row.uuid), None, batch, now) for row in gone]
+    updated_at = utc_isoformat(now)  # every row the chunk changes gets `now`
     entries += [
         (
             owner_id,
             ChangeKind.UPSERT.value,
             row.id,
             _uuid(row.uuid),
-            sample_snapshot(SimpleNamespace(**row.content, id=row.id, updated_at=row.updated_at)),
+            content_snapshot(row.content, id=row.id, updated_at=updated_at),
             batch,
             now,
         )
