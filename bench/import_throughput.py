@@ -36,8 +36,8 @@ class PathResult:
         return self.samples / self.seconds
 
 
-def raw_samples(count: int) -> list[dict]:
-    """`count` distinct samples as the client sends them, mostly heart rates."""
+def raw_samples(count: int, *, start: int = 0) -> list[dict]:
+    """`count` distinct samples as the client sends them (numbered from `start`), mostly heart rates."""
 
     def sample(i: int) -> dict:
         if i % OTHER_TYPES_EVERY == 1:
@@ -46,7 +46,7 @@ def raw_samples(count: int) -> list[dict]:
             return workout_sample(i, uuid=None)
         return heart_rate_sample(i)
 
-    return [sample(i) for i in range(count)]
+    return [sample(i) for i in range(start, start + count)]
 
 
 def _owner(name: str):

@@ -15,7 +15,7 @@ from math import ceil
 from backend.jsonlog import log_context, log_context_bind
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -35,6 +35,7 @@ from healthkit.models import (
     ChunkStatus,
 )
 from healthkit.services.samples import items_apply
+from healthkit.sync.bulk import models_insert
 from healthkit.sync.plan import Counts
 from healthkit.sync.positions import batch_sequence_next
 from healthkit.validation import DeletionIn, SampleIn
@@ -138,7 +139,10 @@ def chunks_create(
                 records_received=payload.count,
             )
         )
-    return AppleHealthImportChunk.objects.bulk_create(chunks)
+    if connection.vendor != "postgresql":
+        return AppleHealthImportChunk.objects.bulk_create(chunks)
+    models_insert(chunks)  # a payload is large: bound on the server, not quoted into the SQL
+    return chunks
 
 
 def chunk_import(*, chunk_id: str) -> ChunkImportResult:

@@ -51,6 +51,23 @@ def _arrays(columns: Sequence[tuple[str, str]], rows: Sequence[Sequence]) -> lis
     return arrays
 
 
+def models_insert(objects: Sequence) -> None:
+    """INSERT model instances (one model, primary keys set) in one server-bound statement, as bulk_create would.
+
+    For few rows with large values (a chunk's payload): client-side binding would quote them into the SQL.
+    """
+    if not objects:
+        return
+    meta = objects[0]._meta
+    fields = meta.concrete_fields
+    params = [field.get_db_prep_save(field.pre_save(obj, True), connection) for obj in objects for field in fields]
+    row = f"({', '.join(['%s'] * len(fields))})"
+    sql = f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({_quoted(f.column for f in fields)}) VALUES {', '.join([row] * len(objects))}"
+    server_bound_fetchall(sql, params)
+    for obj in objects:
+        obj._state.adding, obj._state.db = False, connection.alias
+
+
 def unnest_update(table: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence]) -> None:
     """UPDATE table rows by id: the first column is `id`, the others the values to set; one statement."""
     if not rows:
