@@ -16,7 +16,7 @@ from bench.backlog_drain import backlog_drain
 from bench.end_to_end import end_to_end
 from bench.environment import bench_servers
 from bench.idle_cost import IdleWorker
-from bench.import_throughput import PathResult, chunk_path, naive_loop, raw_copy, raw_samples
+from bench.import_throughput import PathResult, bytes_per_sample, chunk_path, naive_loop, raw_copy, raw_samples
 from bench.report import document, summary_lines
 
 CHUNK_SIZE = 1000  # HEALTHKIT_IMPORT_CHUNK_SIZE's default
@@ -83,6 +83,7 @@ def _imports(options) -> dict:
     chunked, copied = [], []
     for _ in range(options.repeat):  # alternated, so that a busy moment hurts both alike
         chunked.append(chunk_path(samples, chunk_size=CHUNK_SIZE))
+        storage = bytes_per_sample()  # as the chunk path left the tables
         copied.append(raw_copy(samples))
     for runs in (chunked, copied):
         _say(f"  {runs[0].name}: {', '.join(f'{run.seconds:.2f} s' for run in runs)}")
@@ -95,6 +96,7 @@ def _imports(options) -> dict:
         "chunk_path": _path(chunked),
         "raw_copy": _path(copied),
         "naive_loop": _path([naive]),
+        "bytes_per_sample": storage,
     }
 
 

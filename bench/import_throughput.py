@@ -112,6 +112,26 @@ def chunk_path(raw: list[dict], *, chunk_size: int) -> PathResult:
     return PathResult("chunk path (chunk_import)", len(raw), seconds)
 
 
+#: the tables a stored sample occupies: its row and its changes-feed entry (with their indexes)
+SAMPLE_TABLES = ("healthkit_healthsample", "healthkit_healthsamplechange")
+
+
+def bytes_per_sample() -> dict[str, float]:
+    """On-disk bytes per stored sample (table, TOAST and indexes) of each SAMPLE_TABLES table, as it holds now."""
+    from django.db import connection
+
+    sizes = {}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM healthkit_healthsample")
+        (samples,) = cursor.fetchone()
+        for table in SAMPLE_TABLES:
+            cursor.execute("VACUUM ANALYZE " + table)
+            cursor.execute("SELECT pg_table_size(%s), pg_indexes_size(%s)", [table, table])
+            table_bytes, index_bytes = cursor.fetchone()
+            sizes[table] = {"table": table_bytes / max(samples, 1), "indexes": index_bytes / max(samples, 1)}
+    return sizes
+
+
 def naive_loop(raw: list[dict]) -> PathResult:
     from healthkit.models import HealthSample
     from healthkit.services.samples import sample_fields

@@ -74,6 +74,12 @@ def summary_lines(document: dict) -> list[str]:
         f"| update_or_create loop {imports['naive_loop']['samples_per_second']:,.0f} "
         f"({imports['naive_loop']['samples']:,} samples: per-sample rate) | raw COPY {imports['raw_copy']['samples_per_second']:,.0f}",
     ]
+    if "bytes_per_sample" in imports:
+        parts = [
+            f"{table} {sizes['table']:.0f} B + indexes {sizes['indexes']:.0f} B"
+            for table, sizes in imports["bytes_per_sample"].items()
+        ]
+        lines.append(f"stored per sample (chunk path, {imports['samples']:,} samples): {' | '.join(parts)}")
     for result in figures.get("api_ingest", []):
         rss = result["peak_rss_growth_mib"]
         lines.append(
