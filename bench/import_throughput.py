@@ -66,7 +66,8 @@ def _tables_emptied() -> None:
             "TRUNCATE healthkit_healthsample, healthkit_healthsamplechange, healthkit_healthsampledeletion, "
             "healthkit_applehealthimportchunk, healthkit_applehealthimportbatch"
         )
-        cursor.execute("VACUUM ANALYZE healthkit_healthsample")
+        # no ANALYZE: statistics of an empty table would make the planner pick scans for a table of
+        # no rows while chunks fill it (the PostgreSQL of a new deployment has none to start from either)
 
 
 def _parsed(raw: list[dict]) -> list:

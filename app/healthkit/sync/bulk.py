@@ -32,7 +32,7 @@ def _cursor() -> psycopg.Cursor:
     return cursor
 
 
-def server_bound_fetchall(sql: str, params: Sequence) -> list:
+def server_bound_fetchall(sql: str, params: Sequence | dict) -> list:
     """Run one statement with server-side binding; its rows ([] for none)."""
     with connection.wrap_database_errors, _cursor() as cursor:
         cursor.execute(sql, params)

@@ -69,16 +69,44 @@ def _tombstone(uuid, position, sync_identifier, sync_version, content_position, 
     )
 
 
-#: rows and tombstones of an owner matching any of a chunk's uuids, sync identifiers or fingerprints
-_MATCHING = "owner_id = %b AND (healthkit_uuid = ANY(%b::uuid[]) OR sync_identifier = ANY(%b::text[]) OR fingerprint = ANY(%b::text[]))"
-_ROWS_LOAD = f"SELECT id, position, {', '.join(CONTENT_FIELDS)} FROM healthkit_healthsample WHERE {_MATCHING}"
+def _matching_sql(table: str, columns: str) -> str:
+    """`columns` of an owner's rows in `table` with any of the uuids, sync identifiers or fingerprints
+    (a row matching several keys comes once per key).
+
+    One index probe per key (a LATERAL subquery kept apart by OFFSET 0: a nested loop over the
+    keys), whatever the planner believes the owner holds: with `= ANY(keys)` it scanned all of a
+    new owner's rows, whose statistics said few, at every chunk (quadratic in the owner's rows).
+    """
+    branches = [
+        f"SELECT found.* FROM unnest(%({name})s::{kind}[]) AS keys(key), LATERAL "
+        f"(SELECT {columns} FROM {table} WHERE owner_id = %(owner)s AND {column} = keys.key OFFSET 0) AS found"
+        for column, name, kind in (
+            ("healthkit_uuid", "uuids", "uuid"),
+            ("sync_identifier", "syncs", "text"),
+            ("fingerprint", "fingerprints", "text"),
+        )
+    ]
+    return " UNION ALL ".join(branches)
+
+
+_ROWS_LOAD = _matching_sql("healthkit_healthsample", f"id, position, {', '.join(CONTENT_FIELDS)}")
+#: an owner without tombstones (most) skips the probes: the EXISTS is evaluated once, first
 _TOMBSTONES_LOAD = (
-    "SELECT healthkit_uuid, position, sync_identifier, sync_version, content_position, fingerprint "
-    f"FROM healthkit_healthsampledeletion WHERE {_MATCHING}"
+    "SELECT * FROM ("
+    + _matching_sql(
+        "healthkit_healthsampledeletion",
+        "healthkit_uuid, position, sync_identifier, sync_version, content_position, fingerprint",
+    )
+    + ") AS stones WHERE EXISTS (SELECT FROM healthkit_healthsampledeletion WHERE owner_id = %(owner)s)"
 )
 
 
 _METADATA = CONTENT_FIELDS.index("metadata")
+
+
+def _literal(items: set[str]) -> str:
+    """A PostgreSQL array literal of strings that need no quoting (validated uuids, hex digests)."""
+    return "{" + ",".join(items) + "}"
 
 
 def _json(value):
@@ -96,12 +124,19 @@ def plan_load(*, owner_id: int, writes) -> Plan:
             "healthkit_uuid", "position", "sync_identifier", "sync_version", "content_position", "fingerprint"
         )
     else:
-        params = [owner_id, *(list(key) for key in keys)]
+        uuids, syncs, fingerprints = keys
+        # uuids and fingerprints (hex) need no quoting: written as array literals, not dumped item by item
+        params = {"owner": owner_id, "uuids": _literal(uuids), "syncs": list(syncs), "fingerprints": _literal(fingerprints)}
+        # one index probe per key even where statistics call the table empty (a new deployment, or
+        # before autovacuum analyzes: a sequential scan per key would be quadratic); restored after
+        server_bound_fetchall("SET LOCAL enable_seqscan = off", [])
+        found = {values[0]: values for values in server_bound_fetchall(_ROWS_LOAD, params)}  # once per row
         rows = [
             _row(dict(zip(CONTENT_FIELDS, values, strict=True)) | {"metadata": _json(values[_METADATA])}, position, id)
-            for id, position, *values in server_bound_fetchall(_ROWS_LOAD, params)
+            for id, position, *values in found.values()
         ]
-        stones = server_bound_fetchall(_TOMBSTONES_LOAD, params)
+        stones = {stone[0]: stone for stone in server_bound_fetchall(_TOMBSTONES_LOAD, params)}.values()
+        server_bound_fetchall("SET LOCAL enable_seqscan = on", [])
     tombstones = {tombstone.uuid: tombstone for tombstone in (_tombstone(*stone) for stone in stones)}
     return Plan(rows=rows, tombstones=tombstones)
 
