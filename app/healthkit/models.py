@@ -241,19 +241,20 @@ class HealthSample(models.Model):
         indexes = [
             models.Index(fields=("owner", "type", "start_at"), name="healthkit_sample_owner_type"),
             models.Index(fields=("owner", "start_at"), name="healthkit_sample_owner_start"),
-            models.Index(fields=("owner", "fingerprint"), name="healthkit_sample_owner_fp"),
+            # the identity lookups (healthkit.sync.store) lead with the key: see _matching_sql there
+            models.Index(fields=("fingerprint", "owner"), name="healthkit_sample_fp_owner"),
             models.Index(fields=("owner", "updated_at"), name="healthkit_sample_owner_updated"),
         ]
         constraints = [
             # deferred: a chunk may move a uuid from one row to another within its transaction
             models.UniqueConstraint(
-                fields=("owner", "healthkit_uuid"),
-                name="healthkit_sample_owner_uuid_unique",
+                fields=("healthkit_uuid", "owner"),
+                name="healthkit_sample_uuid_owner_unique",
                 deferrable=models.Deferrable.DEFERRED,
             ),
             models.UniqueConstraint(
-                fields=("owner", "sync_identifier"),
-                name="healthkit_sample_owner_sync_unique",
+                fields=("sync_identifier", "owner"),
+                name="healthkit_sample_sync_owner_unique",
                 deferrable=models.Deferrable.DEFERRED,
             ),
             models.UniqueConstraint(
@@ -275,8 +276,7 @@ class HealthSample(models.Model):
 class HealthSampleDeletion(models.Model):
     """A tombstone: the HealthKit object with this uuid was deleted (HKDeletedObject) at `position`."""
 
-    #: no index of its own: (owner, healthkit_uuid) is unique
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     healthkit_uuid = models.UUIDField()
     #: position of the deletion
     position = models.BigIntegerField()
@@ -292,11 +292,12 @@ class HealthSampleDeletion(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=("owner", "fingerprint"), name="healthkit_deletion_owner_fp"),
-            models.Index(fields=("owner", "sync_identifier"), name="healthkit_deletion_owner_sync"),
+            # the identity lookups (healthkit.sync.store) lead with the key
+            models.Index(fields=("fingerprint", "owner"), name="healthkit_deletion_fp_owner"),
+            models.Index(fields=("sync_identifier", "owner"), name="healthkit_deletion_sync_owner"),
         ]
         constraints = [
-            models.UniqueConstraint(fields=("owner", "healthkit_uuid"), name="healthkit_deletion_owner_uuid_unique"),
+            models.UniqueConstraint(fields=("healthkit_uuid", "owner"), name="healthkit_deletion_uuid_owner_unique"),
         ]
 
 

@@ -73,13 +73,14 @@ def _matching_sql(table: str, columns: str) -> str:
     """`columns` of an owner's rows in `table` with any of the uuids, sync identifiers or fingerprints
     (a row matching several keys comes once per key).
 
-    One index probe per key (a LATERAL subquery kept apart by OFFSET 0: a nested loop over the
-    keys), whatever the planner believes the owner holds: with `= ANY(keys)` it scanned all of a
-    new owner's rows, whose statistics said few, at every chunk (quadratic in the owner's rows).
+    Each key is looked up in its own index, which leads with the key ((key, owner): migration
+    0007); the owner is compared as `owner_id + 0`, which no index can serve, so that the planner
+    cannot pick an index that leads with the owner and filter the owner's rows instead. It did,
+    whenever its statistics said the owner had few rows (a new owner, a table analyzed before a
+    big import): every chunk then read all of the owner's rows (quadratic in them).
     """
     branches = [
-        f"SELECT found.* FROM unnest(%({name})s::{kind}[]) AS keys(key), LATERAL "
-        f"(SELECT {columns} FROM {table} WHERE owner_id = %(owner)s AND {column} = keys.key OFFSET 0) AS found"
+        f"SELECT {columns} FROM {table} WHERE {column} = ANY(%({name})s::{kind}[]) AND owner_id + 0 = %(owner)s"
         for column, name, kind in (
             ("healthkit_uuid", "uuids", "uuid"),
             ("sync_identifier", "syncs", "text"),
@@ -127,8 +128,8 @@ def plan_load(*, owner_id: int, writes) -> Plan:
         uuids, syncs, fingerprints = keys
         # uuids and fingerprints (hex) need no quoting: written as array literals, not dumped item by item
         params = {"owner": owner_id, "uuids": _literal(uuids), "syncs": list(syncs), "fingerprints": _literal(fingerprints)}
-        # one index probe per key even where statistics call the table empty (a new deployment, or
-        # before autovacuum analyzes: a sequential scan per key would be quadratic); restored after
+        # the key indexes even where statistics call the table tiny (a new deployment, or before
+        # autovacuum analyzes): a sequential scan per chunk would be quadratic; restored after
         server_bound_fetchall("SET LOCAL enable_seqscan = off", [])
         found = {values[0]: values for values in server_bound_fetchall(_ROWS_LOAD, params)}  # once per row
         rows = [
