@@ -36,8 +36,8 @@ class PathResult:
         return self.samples / self.seconds
 
 
-def raw_samples(count: int) -> list[dict]:
-    """`count` distinct samples as the client sends them, mostly heart rates."""
+def raw_samples(count: int, *, start: int = 0) -> list[dict]:
+    """`count` distinct samples as the client sends them (numbered from `start`), mostly heart rates."""
 
     def sample(i: int) -> dict:
         if i % OTHER_TYPES_EVERY == 1:
@@ -46,7 +46,7 @@ def raw_samples(count: int) -> list[dict]:
             return workout_sample(i, uuid=None)
         return heart_rate_sample(i)
 
-    return [sample(i) for i in range(count)]
+    return [sample(i) for i in range(start, start + count)]
 
 
 def _owner(name: str):
@@ -66,7 +66,8 @@ def _tables_emptied() -> None:
             "TRUNCATE healthkit_healthsample, healthkit_healthsamplechange, healthkit_healthsampledeletion, "
             "healthkit_applehealthimportchunk, healthkit_applehealthimportbatch"
         )
-        cursor.execute("VACUUM ANALYZE healthkit_healthsample")
+        # no ANALYZE: statistics of an empty table would make the planner pick scans for a table of
+        # no rows while chunks fill it (the PostgreSQL of a new deployment has none to start from either)
 
 
 def _parsed(raw: list[dict]) -> list:
@@ -81,28 +82,19 @@ def _parsed(raw: list[dict]) -> list:
 
 
 def _chunks_stored(owner, raw: list[dict], *, chunk_size: int) -> list[str]:
-    """A queued batch and its chunks, written as the api writes them (payloads validated); chunk ids."""
-    from healthkit.models import AppleHealthImportBatch, AppleHealthImportChunk
+    """A queued batch and its chunks, written as the api writes them (validated, healthkit.chunk_payload); chunk ids."""
+    from healthkit.models import AppleHealthImportBatch
+    from healthkit.services.imports import chunks_create
     from healthkit.sync.positions import batch_sequence_next
 
-    payloads = [sample.to_payload() for sample in _parsed(raw)]
+    samples = _parsed(raw)
     batch = AppleHealthImportBatch.objects.create(
         owner=owner,
         sequence=batch_sequence_next(),
-        chunks_total=-(-len(payloads) // chunk_size),
-        records_received=len(payloads),
+        chunks_total=-(-len(samples) // chunk_size),
+        records_received=len(samples),
     )
-    chunks = AppleHealthImportChunk.objects.bulk_create(
-        AppleHealthImportChunk(
-            batch=batch,
-            index=index,
-            offset=start,
-            payload=payloads[start : start + chunk_size],
-            records_received=len(payloads[start : start + chunk_size]),
-        )
-        for index, start in enumerate(range(0, len(payloads), chunk_size))
-    )
-    return [str(chunk.pk) for chunk in chunks]
+    return [str(chunk.pk) for chunk in chunks_create(batch, samples, chunk_size=chunk_size)]
 
 
 def chunk_path(raw: list[dict], *, chunk_size: int) -> PathResult:
@@ -119,6 +111,26 @@ def chunk_path(raw: list[dict], *, chunk_size: int) -> PathResult:
         seconds = time.perf_counter() - started
     assert HealthSample.objects.filter(owner=owner).count() == len(raw)
     return PathResult("chunk path (chunk_import)", len(raw), seconds)
+
+
+#: the tables a stored sample occupies: its row and its changes-feed entry (with their indexes)
+SAMPLE_TABLES = ("healthkit_healthsample", "healthkit_healthsamplechange")
+
+
+def bytes_per_sample() -> dict[str, float]:
+    """On-disk bytes per stored sample (table, TOAST and indexes) of each SAMPLE_TABLES table, as it holds now."""
+    from django.db import connection
+
+    sizes = {}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM healthkit_healthsample")
+        (samples,) = cursor.fetchone()
+        for table in SAMPLE_TABLES:
+            cursor.execute("VACUUM ANALYZE " + table)
+            cursor.execute("SELECT pg_table_size(%s), pg_indexes_size(%s)", [table, table])
+            table_bytes, index_bytes = cursor.fetchone()
+            sizes[table] = {"table": table_bytes / max(samples, 1), "indexes": index_bytes / max(samples, 1)}
+    return sizes
 
 
 def naive_loop(raw: list[dict]) -> PathResult:

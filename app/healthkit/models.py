@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from healthkit.chunk_payload import ChunkPayloadEncoder
+
 
 class BatchStatus(models.TextChoices):
     QUEUED = "queued"
@@ -123,8 +125,11 @@ class AppleHealthImportChunk(models.Model):
     index = models.IntegerField()
     #: position in the request of the chunk's first item (samples, then deletions)
     offset = models.IntegerField(default=0)
-    #: the samples and deletions to apply; emptied once the chunk succeeded (HEALTHKIT_CHUNK_PAYLOAD_RETENTION_DAYS)
-    payload = models.JSONField()
+    #: the samples and deletions to apply (healthkit.chunk_payload writes and reads them); emptied once
+    #: the chunk succeeded (HEALTHKIT_CHUNK_PAYLOAD_RETENTION_DAYS)
+    payload = models.JSONField(encoder=ChunkPayloadEncoder)
+    #: HMAC of the payload's normalized form: the worker trusts it unvalidated when it verifies
+    payload_mac = models.CharField(max_length=64, blank=True, default="")
     payload_cleared_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=32, choices=ChunkStatus.choices, default=ChunkStatus.QUEUED)
     attempts = models.IntegerField(default=0)
@@ -191,7 +196,10 @@ class AppleHealthImportChunk(models.Model):
 class HealthSample(models.Model):
     """One HealthKit sample of an owner: identified by its uuid, its sync identifier, or its content."""
 
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="health_samples")
+    #: no index of its own: every index of the table starts with the owner
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="health_samples", db_index=False
+    )
     type = models.CharField(max_length=100)
     #: False for a well-formed identifier the catalogue does not know (stored as sent, not converted)
     recognized = models.BooleanField(default=True)
@@ -233,19 +241,20 @@ class HealthSample(models.Model):
         indexes = [
             models.Index(fields=("owner", "type", "start_at"), name="healthkit_sample_owner_type"),
             models.Index(fields=("owner", "start_at"), name="healthkit_sample_owner_start"),
-            models.Index(fields=("owner", "fingerprint"), name="healthkit_sample_owner_fp"),
+            # the identity lookups (healthkit.sync.store) lead with the key: see _matching_sql there
+            models.Index(fields=("fingerprint", "owner"), name="healthkit_sample_fp_owner"),
             models.Index(fields=("owner", "updated_at"), name="healthkit_sample_owner_updated"),
         ]
         constraints = [
             # deferred: a chunk may move a uuid from one row to another within its transaction
             models.UniqueConstraint(
-                fields=("owner", "healthkit_uuid"),
-                name="healthkit_sample_owner_uuid_unique",
+                fields=("healthkit_uuid", "owner"),
+                name="healthkit_sample_uuid_owner_unique",
                 deferrable=models.Deferrable.DEFERRED,
             ),
             models.UniqueConstraint(
-                fields=("owner", "sync_identifier"),
-                name="healthkit_sample_owner_sync_unique",
+                fields=("sync_identifier", "owner"),
+                name="healthkit_sample_sync_owner_unique",
                 deferrable=models.Deferrable.DEFERRED,
             ),
             models.UniqueConstraint(
@@ -283,11 +292,12 @@ class HealthSampleDeletion(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=("owner", "fingerprint"), name="healthkit_deletion_owner_fp"),
-            models.Index(fields=("owner", "sync_identifier"), name="healthkit_deletion_owner_sync"),
+            # the identity lookups (healthkit.sync.store) lead with the key
+            models.Index(fields=("fingerprint", "owner"), name="healthkit_deletion_fp_owner"),
+            models.Index(fields=("sync_identifier", "owner"), name="healthkit_deletion_sync_owner"),
         ]
         constraints = [
-            models.UniqueConstraint(fields=("owner", "healthkit_uuid"), name="healthkit_deletion_owner_uuid_unique"),
+            models.UniqueConstraint(fields=("healthkit_uuid", "owner"), name="healthkit_deletion_uuid_owner_unique"),
         ]
 
 
@@ -300,7 +310,8 @@ class HealthSampleChange(models.Model):
     """One entry of an owner's changes feed; ids of one owner grow in commit order (docs/sync-protocol.md)."""
 
     id = models.BigAutoField(primary_key=True)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    #: no index of its own: (owner, id) is indexed
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     kind = models.CharField(max_length=8, choices=ChangeKind.choices)
     sample_id = models.BigIntegerField()
     healthkit_uuid = models.UUIDField(null=True, blank=True)

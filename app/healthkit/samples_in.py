@@ -60,6 +60,32 @@ class SampleIn:
         payload.update({key: value for key, value in optional.items() if value})
         return payload
 
+    def to_content(self) -> dict:
+        """The HealthSample content it gives (healthkit.sync.plan.CONTENT_FIELDS but the fingerprint)."""
+        return {
+            "type": self.type,
+            "recognized": self.recognized,
+            "value": self.value,
+            "unit": self.unit,
+            "canonical_value": self.canonical_value,
+            "canonical_unit": self.canonical_unit,
+            "start_at": self.start,
+            "end_at": self.end,
+            "start_offset": offset_seconds(self.start),
+            "end_offset": offset_seconds(self.end),
+            "time_zone": self.time_zone,
+            "source_name": self.source_name,
+            "source_bundle_id": self.source_bundle_id,
+            "device": self.device,
+            "metadata": self.metadata,
+            "healthkit_uuid": self.uuid,
+            "sync_identifier": self.sync_identifier,
+            "sync_version": self.sync_version,
+            "workout_activity_type": self.workout_activity_type,
+            "correlation_type": self.correlation_type,
+            "correlation_id": self.correlation_id,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class DeletionIn:

@@ -8,7 +8,7 @@ chunk's stored payload with the same `sample_parse`, so both sides agree on what
 import json
 import math
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timezone
 from typing import Any
 
@@ -130,8 +130,8 @@ def _body_fields(document: Any, *, limits: ImportLimits) -> tuple[list, list]:
 def _deletions_parse(raw_deletions: list) -> tuple[list[DeletionIn], list[dict]]:
     deletions, problems = [], []
     for index, raw in enumerate(raw_deletions):
-        uuid_text = raw.get("uuid") if isinstance(raw, dict) and set(raw) == {"uuid"} else None
-        parsed = _uuid_text(uuid_text)
+        raw_uuid = raw.get("uuid") if isinstance(raw, dict) and set(raw) == {"uuid"} else None
+        parsed = uuid_text(raw_uuid)
         if parsed is None:
             problems.append({"index": index, "field": "deleted", "message": errors.DELETION_INVALID})
         else:
@@ -338,7 +338,7 @@ def _optional_text_check(raw: Any, field_name: str, problems: _SampleErrors) -> 
     return _text_check(raw, field_name, MAX_TEXT_LENGTH, problems)
 
 
-def _uuid_text(raw: Any) -> str | None:
+def uuid_text(raw: Any) -> str | None:
     """A UUID in HealthKit's spelling (upper case), None when `raw` is not one."""
     if not isinstance(raw, str):
         return None
@@ -351,7 +351,7 @@ def _uuid_text(raw: Any) -> str | None:
 def _uuid_check(raw: Any, problems: _SampleErrors) -> str | None:
     if raw is None:
         return None
-    parsed = _uuid_text(raw)
+    parsed = uuid_text(raw)
     if parsed is None:
         problems.add("uuid", errors.UUID_INVALID)
     return parsed

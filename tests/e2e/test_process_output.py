@@ -73,6 +73,8 @@ def test_the_api_writes_only_json_lines_including_the_id_of_each_batch_it_create
     server = gunicorn_factory(app_env_factory(sqs_queue_factory(task_time_limit=60)))
     created = ApiClient(server.base_url, token_for(user)).import_post(heart_rate_samples(2))
     assert created.status_code == 202, created.text
+    # gunicorn writes the access line after the answer is sent: read the log once it is there
+    server.process.wait_for_log(r'"logger": "gunicorn.access".*/api/v1/imports', timeout=10)
 
     documents = _json_lines(server.process.log_text())
 

@@ -15,10 +15,13 @@ from math import ceil
 from backend.jsonlog import log_context, log_context_bind
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from healthkit import errors
+from healthkit.chunk_payload import chunk_contents, chunk_payload
 from healthkit.db import lock_timeout, query_cancelled_on_interrupt
 from healthkit.errors import ApplicationError
 from healthkit.metrics import batch_finalized_record
@@ -32,9 +35,10 @@ from healthkit.models import (
     ChunkStatus,
 )
 from healthkit.services.samples import items_apply
+from healthkit.sync.bulk import models_insert
 from healthkit.sync.plan import Counts
 from healthkit.sync.positions import batch_sequence_next
-from healthkit.validation import DELETION_KEY, DeletionIn, SampleIn, import_limits, sample_parse
+from healthkit.validation import DeletionIn, SampleIn
 
 logger = logging.getLogger(__name__)
 
@@ -113,18 +117,32 @@ def _batch_with_chunks_create(
         chunks_total=ceil(len(samples) / chunk_size),
         records_received=len(samples),
     )
-    chunks = AppleHealthImportChunk.objects.bulk_create(
-        AppleHealthImportChunk(
-            batch=batch,
-            index=index,
-            offset=start,
-            payload=[sample.to_payload() for sample in samples[start : start + chunk_size]],
-            records_received=len(samples[start : start + chunk_size]),
-        )
-        for index, start in enumerate(range(0, len(samples), chunk_size))
-    )
+    chunks = chunks_create(batch, samples, chunk_size=chunk_size)
     chunk_messages_send_on_commit([chunk.id for chunk in chunks])
     return batch
+
+
+def chunks_create(
+    batch: AppleHealthImportBatch, items: Sequence[SampleIn | DeletionIn], *, chunk_size: int
+) -> list[AppleHealthImportChunk]:
+    """The batch's chunks, `chunk_size` validated items each, stored (healthkit.chunk_payload) but not enqueued."""
+    chunks = []
+    for index, start in enumerate(range(0, len(items), chunk_size)):
+        payload = chunk_payload(list(items[start : start + chunk_size]))
+        chunks.append(
+            AppleHealthImportChunk(
+                batch=batch,
+                index=index,
+                offset=start,
+                payload=payload,
+                payload_mac=payload.mac,
+                records_received=payload.count,
+            )
+        )
+    if connection.vendor != "postgresql":
+        return AppleHealthImportChunk.objects.bulk_create(chunks)
+    models_insert(chunks)  # a payload is large: bound on the server, not quoted into the SQL
+    return chunks
 
 
 def chunk_import(*, chunk_id: str) -> ChunkImportResult:
@@ -142,12 +160,13 @@ def _chunk_import(*, chunk_id: str) -> ChunkImportResult:
     if not _chunk_claim(chunk_id=chunk_id):
         return _skipped(chunk_id)
     with transaction.atomic(), query_cancelled_on_interrupt():
-        chunk = _chunks_locked().get(pk=chunk_id)
+        chunk = _chunks_locked().defer("payload").annotate(payload_text=Cast("payload", TextField())).get(pk=chunk_id)
         if chunk.status in CHUNK_FINAL_STATUSES:  # another delivery of the same message won
             return _skipped(chunk_id, status=chunk.status)
+        items, _ = chunk_contents(chunk.payload_text, chunk.payload_mac)
         counts = items_apply(
             owner_id=chunk.batch.owner_id,
-            items=_chunk_items(chunk),
+            items=items,
             sequence=chunk.batch.sequence or 0,
             first_index=chunk.offset,
             batch_id=chunk.batch_id,
@@ -194,24 +213,6 @@ def _chunk_claim(*, chunk_id: str) -> bool:
                 status=BatchStatus.PROCESSING, started_at=now, updated_at=now
             )
     return True
-
-
-def _chunk_items(chunk: AppleHealthImportChunk) -> list[SampleIn | DeletionIn]:
-    if not isinstance(chunk.payload, list):
-        raise ApplicationError(errors.CHUNK_PAYLOAD_INVALID.format(index="-", field="payload", message="not a list"))
-    samples, limits = [], import_limits()
-    for index, raw in enumerate(chunk.payload):
-        if isinstance(raw, dict) and set(raw) == {DELETION_KEY}:
-            samples.append(DeletionIn(uuid=raw[DELETION_KEY]))
-            continue
-        sample, problems = sample_parse(raw, index=index, limits=limits)
-        if problems:
-            first = problems[0]
-            raise ApplicationError(
-                errors.CHUNK_PAYLOAD_INVALID.format(index=index, field=first["field"], message=first["message"])
-            )
-        samples.append(sample)
-    return samples
 
 
 def _chunk_end(chunk: AppleHealthImportChunk, *, status: str, counts: Counts | None = None, error: str = "") -> None:

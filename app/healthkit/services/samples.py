@@ -9,7 +9,7 @@ docs/sync-protocol.md has the rules.
 from collections.abc import Sequence
 from uuid import UUID
 
-from healthkit.fingerprints import sample_fingerprint
+from healthkit.fingerprints import content_fingerprint
 from healthkit.samples_in import DeletionIn, SampleIn
 from healthkit.sync.plan import CONTENT_FIELDS, Counts, DeleteWrite, SampleWrite
 from healthkit.sync.positions import position_of
@@ -19,44 +19,45 @@ from healthkit.sync.store import writes_apply
 SAMPLE_FIELDS = CONTENT_FIELDS
 
 
+def content_fingerprinted(content: dict, *, owner_id: int) -> dict:
+    """`content` (SampleIn.to_content's keys) with its `fingerprint` (the dict itself, completed)."""
+    content["fingerprint"] = content_fingerprint(
+        owner_id=owner_id,
+        type=content["type"],
+        canonical_value=content["canonical_value"],
+        canonical_unit=content["canonical_unit"],
+        start=content["start_at"],
+        end=content["end_at"],
+        workout_activity_type=content["workout_activity_type"],
+    )
+    return content
+
+
 def sample_fields(sample: SampleIn, *, owner_id: int) -> dict:
     """The HealthSample field values of a parsed sample, keyed by SAMPLE_FIELDS."""
-    return {
-        "type": sample.type,
-        "recognized": sample.recognized,
-        "value": sample.value,
-        "unit": sample.unit,
-        "canonical_value": sample.canonical_value,
-        "canonical_unit": sample.canonical_unit,
-        "start_at": sample.start,
-        "end_at": sample.end,
-        "start_offset": sample.start_offset,
-        "end_offset": sample.end_offset,
-        "time_zone": sample.time_zone,
-        "source_name": sample.source_name,
-        "source_bundle_id": sample.source_bundle_id,
-        "device": sample.device,
-        "metadata": sample.metadata,
-        "healthkit_uuid": sample.uuid,
-        "sync_identifier": sample.sync_identifier,
-        "sync_version": sample.sync_version,
-        "workout_activity_type": sample.workout_activity_type,
-        "correlation_type": sample.correlation_type,
-        "correlation_id": sample.correlation_id,
-        "fingerprint": sample_fingerprint(owner_id=owner_id, sample=sample),
-    }
+    return content_fingerprinted(sample.to_content(), owner_id=owner_id)
 
 
 def items_apply(
-    *, owner_id: int, items: Sequence[SampleIn | DeletionIn], sequence: int, first_index: int = 0, batch_id: UUID | None = None
+    *,
+    owner_id: int,
+    items: Sequence[SampleIn | dict | DeletionIn],
+    sequence: int,
+    first_index: int = 0,
+    batch_id: UUID | None = None,
 ) -> Counts:
-    """Apply a chunk's items (item i has position (sequence, first_index + i)); what they did."""
-    writes = [
-        DeleteWrite(uuid=item.uuid, position=position_of(sequence, first_index + index))
-        if isinstance(item, DeletionIn)
-        else SampleWrite(content=sample_fields(item, owner_id=owner_id), position=position_of(sequence, first_index + index))
-        for index, item in enumerate(items)
-    ]
+    """Apply a chunk's items (item i has position (sequence, first_index + i)); what they did.
+
+    A sample is a SampleIn or its content (SampleIn.to_content's keys, as healthkit.chunk_payload reads it).
+    """
+    writes = []
+    for index, item in enumerate(items, start=first_index):
+        position = position_of(sequence, index)
+        if isinstance(item, DeletionIn):
+            writes.append(DeleteWrite(uuid=item.uuid, position=position))
+            continue
+        content = item.to_content() if isinstance(item, SampleIn) else item
+        writes.append(SampleWrite(content=content_fingerprinted(content, owner_id=owner_id), position=position))
     return writes_apply(owner_id=owner_id, batch_id=batch_id, writes=writes)
 
 

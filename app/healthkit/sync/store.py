@@ -6,16 +6,18 @@ validation still run in parallel), so there is one lock per transaction and no l
 wrong, and the owner's feed entries get ids in commit order (healthkit.sync.feed).
 """
 
-from types import SimpleNamespace
+from uuid import UUID
+
+import orjson
 
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
 from healthkit.models import ChangeKind, HealthSample, HealthSampleChange, HealthSampleDeletion
-from healthkit.sync.bulk import unnest_insert
+from healthkit.sync.bulk import copy_rows, ids_allocate, server_bound_fetchall, unnest_update
 from healthkit.sync.plan import CONTENT_FIELDS, DeleteWrite, Plan, Row, SampleWrite, Tombstone
-from healthkit.sync.snapshot import sample_snapshot
+from healthkit.sync.snapshot import content_snapshot, utc_isoformat
 
 #: first key of the two-key advisory lock (the second is the owner id): "HK"
 OWNER_LOCK_NAMESPACE = 0x484B
@@ -51,29 +53,92 @@ def _matching(uuids: set, syncs: set, fingerprints: set) -> Q:
     return Q(healthkit_uuid__in=uuids) | Q(sync_identifier__in=syncs) | Q(fingerprint__in=fingerprints)
 
 
+def _row(content: dict, position: int, id: int) -> Row:
+    content["healthkit_uuid"] = _uuid_text(content["healthkit_uuid"])
+    return Row(content=content, position=position, id=id, existed=True)
+
+
+def _tombstone(uuid, position, sync_identifier, sync_version, content_position, fingerprint) -> Tombstone:
+    return Tombstone(
+        uuid=_uuid_text(uuid),
+        position=position,
+        sync_identifier=sync_identifier,
+        sync_version=sync_version,
+        content_position=content_position,
+        fingerprint=fingerprint,
+    )
+
+
+def _matching_sql(table: str, columns: str) -> str:
+    """`columns` of an owner's rows in `table` with any of the uuids, sync identifiers or fingerprints
+    (a row matching several keys comes once per key).
+
+    Each key is looked up in its own index, which leads with the key ((key, owner): migration
+    0007); the owner is compared as `owner_id + 0`, which no index can serve, so that the planner
+    cannot pick an index that leads with the owner and filter the owner's rows instead. It did,
+    whenever its statistics said the owner had few rows (a new owner, a table analyzed before a
+    big import): every chunk then read all of the owner's rows (quadratic in them).
+    """
+    branches = [
+        f"SELECT {columns} FROM {table} WHERE {column} = ANY(%({name})s::{kind}[]) AND owner_id + 0 = %(owner)s"
+        for column, name, kind in (
+            ("healthkit_uuid", "uuids", "uuid"),
+            ("sync_identifier", "syncs", "text"),
+            ("fingerprint", "fingerprints", "text"),
+        )
+    ]
+    return " UNION ALL ".join(branches)
+
+
+_ROWS_LOAD = _matching_sql("healthkit_healthsample", f"id, position, {', '.join(CONTENT_FIELDS)}")
+#: an owner without tombstones (most) skips the probes: the EXISTS is evaluated once, first
+_TOMBSTONES_LOAD = (
+    "SELECT * FROM ("
+    + _matching_sql(
+        "healthkit_healthsampledeletion",
+        "healthkit_uuid, position, sync_identifier, sync_version, content_position, fingerprint",
+    )
+    + ") AS stones WHERE EXISTS (SELECT FROM healthkit_healthsampledeletion WHERE owner_id = %(owner)s)"
+)
+
+
+_METADATA = CONTENT_FIELDS.index("metadata")
+
+
+def _literal(items: set[str]) -> str:
+    """A PostgreSQL array literal of strings that need no quoting (validated uuids, hex digests)."""
+    return "{" + ",".join(items) + "}"
+
+
+def _json(value):
+    """A jsonb value as Django's connection gives it (text) or as psycopg does (decoded)."""
+    return orjson.loads(value) if isinstance(value, str) else value
+
+
 def plan_load(*, owner_id: int, writes) -> Plan:
     """The rows and tombstones of the owner that the writes can touch (call under owner_lock)."""
     keys = _keys(writes)
-    rows = [
-        Row(
-            content={name: getattr(sample, name) for name in CONTENT_FIELDS} | {"healthkit_uuid": _uuid_text(sample.healthkit_uuid)},
-            position=sample.position,
-            id=sample.id,
-            existed=True,
+    if connection.vendor != "postgresql":
+        samples = HealthSample.objects.filter(owner_id=owner_id).filter(_matching(*keys)).only(*CONTENT_FIELDS, "position")
+        rows = [_row({name: getattr(sample, name) for name in CONTENT_FIELDS}, sample.position, sample.id) for sample in samples]
+        stones = HealthSampleDeletion.objects.filter(owner_id=owner_id).filter(_matching(*keys)).values_list(
+            "healthkit_uuid", "position", "sync_identifier", "sync_version", "content_position", "fingerprint"
         )
-        for sample in HealthSample.objects.filter(owner_id=owner_id).filter(_matching(*keys)).only(*CONTENT_FIELDS, "position")
-    ]
-    tombstones = {
-        _uuid_text(stone.healthkit_uuid): Tombstone(
-            uuid=_uuid_text(stone.healthkit_uuid),
-            position=stone.position,
-            sync_identifier=stone.sync_identifier,
-            sync_version=stone.sync_version,
-            content_position=stone.content_position,
-            fingerprint=stone.fingerprint,
-        )
-        for stone in HealthSampleDeletion.objects.filter(owner_id=owner_id).filter(_matching(*keys))
-    }
+    else:
+        uuids, syncs, fingerprints = keys
+        # uuids and fingerprints (hex) need no quoting: written as array literals, not dumped item by item
+        params = {"owner": owner_id, "uuids": _literal(uuids), "syncs": list(syncs), "fingerprints": _literal(fingerprints)}
+        # the key indexes even where statistics call the table tiny (a new deployment, or before
+        # autovacuum analyzes): a sequential scan per chunk would be quadratic; restored after
+        server_bound_fetchall("SET LOCAL enable_seqscan = off", [])
+        found = {values[0]: values for values in server_bound_fetchall(_ROWS_LOAD, params)}  # once per row
+        rows = [
+            _row(dict(zip(CONTENT_FIELDS, values, strict=True)) | {"metadata": _json(values[_METADATA])}, position, id)
+            for id, position, *values in found.values()
+        ]
+        stones = {stone[0]: stone for stone in server_bound_fetchall(_TOMBSTONES_LOAD, params)}.values()
+        server_bound_fetchall("SET LOCAL enable_seqscan = on", [])
+    tombstones = {tombstone.uuid: tombstone for tombstone in (_tombstone(*stone) for stone in stones)}
     return Plan(rows=rows, tombstones=tombstones)
 
 
@@ -99,10 +164,22 @@ def _rows_update(rows: list[Row], *, now) -> None:
     """Rows whose content changed get it (and a new updated_at); rows whose position alone moved get that."""
     for row in rows:
         row.updated_at = now
-    changed = [_model(row, id=row.id, updated_at=now) for row in rows if row.changed]
-    moved = [HealthSample(id=row.id, position=row.position) for row in rows if not row.changed]
-    HealthSample.objects.bulk_update(changed, [*CONTENT_FIELDS, "position", "updated_at"], batch_size=BULK_SIZE)
-    HealthSample.objects.bulk_update(moved, ["position"], batch_size=BULK_SIZE)
+    changed = [row for row in rows if row.changed]
+    moved = [row for row in rows if not row.changed]
+    if connection.vendor != "postgresql":
+        models = [_model(row, id=row.id, updated_at=now) for row in changed]
+        HealthSample.objects.bulk_update(models, [*CONTENT_FIELDS, "position", "updated_at"], batch_size=BULK_SIZE)
+        HealthSample.objects.bulk_update([HealthSample(id=row.id, position=row.position) for row in moved], ["position"])
+        return
+    table = HealthSample._meta.db_table
+    for start in range(0, len(changed), BULK_SIZE):
+        values = [
+            (row.id, now, row.position, *(row.content[name] for name in CONTENT_FIELDS))
+            for row in changed[start : start + BULK_SIZE]
+        ]
+        unnest_update(table, (("id", "int8"), *_ROW_COLUMNS[3:]), values)
+    for start in range(0, len(moved), BULK_SIZE):
+        unnest_update(table, (("id", "int8"), ("position", "int8")), [(row.id, row.position) for row in moved[start : start + BULK_SIZE]])
 
 
 #: PostgreSQL types of the content columns (healthkit.sync.plan.CONTENT_FIELDS)
@@ -119,9 +196,15 @@ _FEED_COLUMNS = (
     ("owner_id", "int4"), ("kind", "text"), ("sample_id", "int8"), ("healthkit_uuid", "uuid"), ("data", "jsonb"),
     ("import_batch_id", "uuid"), ("created_at", "timestamptz"),
 )  # fmt: skip
+_UUID = CONTENT_FIELDS.index("healthkit_uuid")
+
+
+def _uuid(text: str | None) -> UUID | None:
+    return UUID(text) if text else None
 
 
 def _rows_insert(rows: list[Row], *, owner_id: int, batch_id, now) -> None:
+    """New rows: their ids allocated from the table's sequence, then the rows COPY'd in (binary)."""
     for row in rows:
         row.updated_at = now
     if connection.vendor != "postgresql":
@@ -130,14 +213,16 @@ def _rows_insert(rows: list[Row], *, owner_id: int, batch_id, now) -> None:
         for row, model in zip(rows, models, strict=True):
             row.id = model.id
         return
-    by_position = {row.position: row for row in rows}  # a new row's position is its write's: unique
-    for start in range(0, len(rows), BULK_SIZE):
-        values = [
-            (owner_id, batch_id, now, now, row.position, *(row.content[name] for name in CONTENT_FIELDS))
-            for row in rows[start : start + BULK_SIZE]
-        ]
-        for sample_id, position in unnest_insert(HealthSample._meta.db_table, _ROW_COLUMNS, values, returning="id, position"):
-            by_position[position].id = sample_id
+    table = HealthSample._meta.db_table
+    for row, sample_id in zip(rows, ids_allocate(table, len(rows)), strict=True):
+        row.id = sample_id
+    batch = _uuid(str(batch_id)) if batch_id else None
+    values = []
+    for row in rows:
+        content = [row.content[name] for name in CONTENT_FIELDS]
+        content[_UUID] = _uuid(content[_UUID])
+        values.append((row.id, owner_id, batch, now, now, row.position, *content))
+    copy_rows(table, (("id", "int8"), *_ROW_COLUMNS), values)
 
 
 def _tombstones_save(plan: Plan, *, owner_id: int, batch_id) -> None:
@@ -167,22 +252,23 @@ def _tombstones_save(plan: Plan, *, owner_id: int, batch_id) -> None:
 
 def _feed_append(gone: list[Row], upserted: list[Row], *, owner_id: int, batch_id, now) -> None:
     """One entry per removed row, then one per created or changed row (with the sample as it is now)."""
-    entries = [(owner_id, ChangeKind.DELETE.value, row.id, row.uuid, None, batch_id, now) for row in gone]
+    batch = _uuid(str(batch_id)) if batch_id else None
+    entries = [(owner_id, ChangeKind.DELETE.value, row.id, _uuid(row.uuid), None, batch, now) for row in gone]
+    updated_at = utc_isoformat(now)  # every row the chunk changes gets `now`
     entries += [
         (
             owner_id,
             ChangeKind.UPSERT.value,
             row.id,
-            row.uuid,
-            sample_snapshot(SimpleNamespace(**row.content, id=row.id, updated_at=row.updated_at)),
-            batch_id,
+            _uuid(row.uuid),
+            content_snapshot(row.content, id=row.id, updated_at=updated_at),
+            batch,
             now,
         )
         for row in sorted(upserted, key=lambda row: row.id)
     ]
     if connection.vendor == "postgresql":
-        for start in range(0, len(entries), BULK_SIZE):
-            unnest_insert(HealthSampleChange._meta.db_table, _FEED_COLUMNS, entries[start : start + BULK_SIZE])
+        copy_rows(HealthSampleChange._meta.db_table, _FEED_COLUMNS, entries)
         return
     names = [name for name, _ in _FEED_COLUMNS]
     HealthSampleChange.objects.bulk_create(

@@ -8,7 +8,7 @@ in percent are fractions, 0.0 to 1.0, so `%` does not convert to `count`), `IU`,
 (M grams per mole), as HKUnit.h defines it.
 """
 
-from functools import cache
+import threading
 
 import pint
 
@@ -35,12 +35,22 @@ _OWN_DIMENSIONS = (
 )
 
 
-@cache
+_registry: pint.UnitRegistry | None = None
+_registry_lock = threading.Lock()
+
+
 def registry() -> pint.UnitRegistry:
-    units = pint.UnitRegistry()
-    for definition in _OWN_DIMENSIONS:
-        units.define(definition)
-    return units
+    """The one registry of the process. Made once under a lock: the api's threads (gthread) may ask
+    for it at the same time, and pint refuses to combine quantities of two registries."""
+    global _registry
+    if _registry is None:
+        with _registry_lock:
+            if _registry is None:
+                units = pint.UnitRegistry()
+                for definition in _OWN_DIMENSIONS:
+                    units.define(definition)
+                _registry = units
+    return _registry
 
 
 def _factor_unit(factor: UnitFactor):

@@ -1,4 +1,7 @@
 import hashlib
+import json
+
+import pytest
 
 from healthkit.fingerprints import sample_fingerprint
 from healthkit.validation import ImportLimits, sample_parse
@@ -69,3 +72,25 @@ def test_the_version_2_recipe_never_changes_so_stored_fingerprints_keep_matching
         '"2024-03-10T09:30:00.000000+00:00","2024-03-10T09:30:00.000000+00:00",""]'
     )
     assert sample_fingerprint(owner_id=7, sample=sample) == hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["HKQuantityTypeIdentifierHeartRate", "Zoë's \"Watch\" \\ 心拍", "".join(chr(i) for i in range(32)) + "\x7f\u2028\ufeff😀"],
+)
+def test_the_hashed_bytes_are_the_standard_librarys_compact_json_so_stored_fingerprints_still_match(text):
+    """Fingerprints stored before orjson (json.dumps, compact, ensure_ascii=False) are the ones computed now."""
+    from datetime import UTC, datetime
+
+    from healthkit.fingerprints import FINGERPRINT_VERSION, content_fingerprint
+
+    start, end = datetime(2024, 3, 10, 9, 30, 0, 250, tzinfo=UTC), datetime(2024, 3, 10, 9, 31, tzinfo=UTC)
+    identity = [
+        FINGERPRINT_VERSION, "7", text, repr(72.5), text, start.isoformat(timespec="microseconds"),
+        end.isoformat(timespec="microseconds"), text,
+    ]  # fmt: skip
+    expected = hashlib.sha256(json.dumps(identity, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
+    found = content_fingerprint(
+        owner_id=7, type=text, canonical_value=72.5, canonical_unit=text, start=start, end=end, workout_activity_type=text
+    )
+    assert found == expected

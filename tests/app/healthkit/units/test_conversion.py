@@ -46,3 +46,19 @@ def test_every_canonical_unit_of_the_catalogue_parses():
 
 def test_the_catalogue_has_the_category_types_the_old_list_missed():
     assert {"HKCategoryTypeIdentifierPelvicPain", "HKCategoryTypeIdentifierIntermenstrualBleeding", "HKCategoryTypeIdentifierHypertensionEvent"} <= set(category_types())
+
+
+def test_threads_asking_for_the_first_conversions_at_once_share_one_registry(monkeypatch):
+    """gthread serves requests on several threads: two registries would make pint refuse to convert."""
+    from healthkit import units
+    from healthkit.units import registry as registry_module
+
+    from tests.support.imports import run_concurrently
+
+    monkeypatch.setattr(registry_module, "_registry", None)
+    units.converter.cache_clear()
+    pairs = [("count/s", "count/min"), ("mi", "m"), ("lb", "kg"), ("degF", "degC"), ("kcal", "kJ"), ("ft", "cm")]
+    outcomes = run_concurrently(*[lambda pair=pair: (registry_module.registry(), units.converter(*pair)) for pair in pairs])
+    assert [error for _, error in outcomes] == [None] * len(pairs)
+    assert len({id(registry) for (registry, _), _ in outcomes}) == 1
+    units.converter.cache_clear()

@@ -1,0 +1,165 @@
+"""A chunk's stored items: written here only (`chunk_payload`), read here only (`chunk_contents`).
+
+The api validates every sample once. It stores each chunk's items in their NORMALIZED form (the
+sample as `SampleIn.to_payload` writes it, plus what validation derived: canonical value and unit,
+recognition, time zone, sync keys) and an HMAC-SHA256 over that form (`payload_mac`), keyed by a
+key derived from DJANGO_SECRET_KEY under the name `PAYLOAD_MAC_SALT` (Django's `salted_hmac`).
+The worker takes the items as they are when the MAC verifies, and re-validates them with
+`sample_parse` otherwise: chunks written by older code (no MAC, the sent form), a payload changed
+in the database, a key rotated since (the fallback keys are tried first).
+
+The MAC covers the canonical serialization (orjson, keys sorted) of the items, which the worker
+recomputes from what jsonb gives back: jsonb reorders keys and respaces, and a value jsonb cannot
+give back the same (say a number its `numeric` rewrites) only costs a re-validation.
+"""
+
+import hmac
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+import orjson
+from django.conf import settings
+from django.utils.crypto import salted_hmac
+
+from healthkit import errors
+from healthkit.errors import ApplicationError
+from healthkit.sample_checks import offset_seconds
+from healthkit.samples_in import DELETION_KEY, DeletionIn, SampleIn
+from healthkit.validation import import_limits, sample_parse, uuid_text
+
+#: names the MAC key's derivation from the secret key (change it to invalidate every stored MAC)
+PAYLOAD_MAC_SALT = "healthkit.chunk_payload.v1"
+#: what validation derived, stored beside the sample's sent form
+DERIVED_FIELDS = ("canonical_value", "canonical_unit", "recognized", "time_zone", "sync_identifier", "sync_version")
+_SORTED = orjson.OPT_SORT_KEYS
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkPayload:
+    """A chunk's items as JSON text (for its jsonb `payload`) and their MAC ("" if none could be made).
+
+    Given as a chunk's `payload`, its text is stored as it is (ChunkPayloadEncoder).
+    """
+
+    text: str
+    mac: str
+    count: int
+
+
+class ChunkPayloadEncoder(json.JSONEncoder):
+    """The payload field's encoder: a ChunkPayload's text as it is (already JSON), anything else as json.dumps."""
+
+    def encode(self, o) -> str:
+        return o.text if isinstance(o, ChunkPayload) else super().encode(o)
+
+
+def _normalized(item: SampleIn | DeletionIn) -> dict:
+    if isinstance(item, DeletionIn):
+        return item.to_payload()
+    return item.to_payload() | {
+        "canonical_value": item.canonical_value,
+        "canonical_unit": item.canonical_unit,
+        "recognized": item.recognized,
+        "time_zone": item.time_zone,
+        "sync_identifier": item.sync_identifier,
+        "sync_version": item.sync_version,
+    }
+
+
+def _mac(canonical: bytes, secret) -> str:
+    return salted_hmac(PAYLOAD_MAC_SALT, canonical, secret=secret, algorithm="sha256").hexdigest()
+
+
+def chunk_payload(items: list[SampleIn | DeletionIn]) -> ChunkPayload:
+    """The stored form of a chunk's validated items (the only writer of chunk payloads)."""
+    normalized = [_normalized(item) for item in items]
+    try:
+        canonical = orjson.dumps(normalized, option=_SORTED)
+    except orjson.JSONEncodeError:  # an integer orjson cannot write (metadata past 64 bits): stored unsigned
+        return ChunkPayload(text=json.dumps(normalized, ensure_ascii=False), mac="", count=len(items))
+    return ChunkPayload(text=canonical.decode(), mac=_mac(canonical, settings.SECRET_KEY), count=len(items))
+
+
+def _verified(text: str, mac: str) -> list | None:
+    """The items when `mac` is theirs (under the secret key or a fallback), else None."""
+    if not mac:
+        return None
+    try:
+        items = orjson.loads(text)
+        canonical = orjson.dumps(items, option=_SORTED)
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError):
+        return None
+    for secret in (settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", ())):
+        if hmac.compare_digest(_mac(canonical, secret), mac):
+            return items
+    return None
+
+
+def _trusted_content(item: dict) -> dict | DeletionIn:
+    """A verified item as HealthSample content (the keys of SampleIn.to_content)."""
+    if DELETION_KEY in item and len(item) == 1:
+        return DeletionIn(uuid=item[DELETION_KEY])
+    start, end = datetime.fromisoformat(item["start"]), datetime.fromisoformat(item["end"])
+    correlation = item.get("correlation") or {}
+    return {
+        "type": item["type"],
+        "recognized": item["recognized"],
+        "value": item["value"],
+        "unit": item.get("unit", ""),
+        "canonical_value": item["canonical_value"],
+        "canonical_unit": item["canonical_unit"],
+        "start_at": start,
+        "end_at": end,
+        "start_offset": offset_seconds(start),
+        "end_offset": offset_seconds(end),
+        "time_zone": item["time_zone"],
+        "source_name": item["source_name"],
+        "source_bundle_id": item.get("source_bundle_id", ""),
+        "device": item.get("device", ""),
+        "metadata": item.get("metadata", {}),
+        "healthkit_uuid": item.get("uuid"),
+        "sync_identifier": item["sync_identifier"],
+        "sync_version": item["sync_version"],
+        "workout_activity_type": item.get("workout_activity_type", ""),
+        "correlation_type": correlation.get("type", ""),
+        "correlation_id": correlation.get("id", ""),
+    }
+
+
+def _invalid(index, field_name: str, message: str) -> ApplicationError:
+    return ApplicationError(errors.CHUNK_PAYLOAD_INVALID.format(index=index, field=field_name, message=message))
+
+
+def _revalidated(items) -> list[dict | DeletionIn]:
+    """Items the worker cannot trust, validated again as the api validates a request's samples."""
+    if not isinstance(items, list):
+        raise _invalid("-", "payload", "not a list")
+    parsed, limits = [], import_limits()
+    for index, raw in enumerate(items):
+        if isinstance(raw, dict) and set(raw) == {DELETION_KEY}:
+            uuid = uuid_text(raw[DELETION_KEY])
+            if uuid is None:
+                raise _invalid(index, "deleted", errors.DELETION_INVALID)
+            parsed.append(DeletionIn(uuid=uuid))
+            continue
+        if isinstance(raw, dict):  # derived fields are derived again, never taken
+            raw = {key: value for key, value in raw.items() if key not in DERIVED_FIELDS}
+        sample, problems = sample_parse(raw, index=index, limits=limits)
+        if problems:
+            raise _invalid(index, problems[0]["field"], problems[0]["message"])
+        parsed.append(sample.to_content())
+    return parsed
+
+
+def chunk_contents(text: str, mac: str) -> tuple[list[dict | DeletionIn], bool]:
+    """A stored chunk's items as sample content (SampleIn.to_content's keys) or deletions, and
+    whether the MAC let them through unvalidated; ApplicationError names the first invalid item."""
+    items = _verified(text, mac)
+    if items is not None:
+        return [_trusted_content(item) for item in items], True
+    try:
+        decoded = json.loads(text)  # exactly (numbers included), for validation
+    except ValueError as exc:
+        raise _invalid("-", "payload", f"not JSON ({exc})") from None
+    return _revalidated(decoded), False
