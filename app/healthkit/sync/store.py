@@ -74,7 +74,7 @@ def _matching_sql(table: str, columns: str) -> str:
     (a row matching several keys comes once per key).
 
     Each key is looked up in its own index, which leads with the key ((key, owner): migration
-    0007); the owner is compared as `owner_id + 0`, which no index can serve, so that the planner
+    0006); the owner is compared as `owner_id + 0`, which no index can serve, so that the planner
     cannot pick an index that leads with the owner and filter the owner's rows instead. It did,
     whenever its statistics said the owner had few rows (a new owner, a table analyzed before a
     big import): every chunk then read all of the owner's rows (quadratic in them).
