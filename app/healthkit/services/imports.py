@@ -113,18 +113,48 @@ def _batch_with_chunks_create(
         chunks_total=ceil(len(samples) / chunk_size),
         records_received=len(samples),
     )
+    chunks_append(batch_id=batch.pk, items=samples, chunk_size=chunk_size)
+    return batch
+
+
+def chunks_append(
+    *, batch_id, items: Sequence[SampleIn | DeletionIn], chunk_size: int, first_index: int = 0, first_offset: int = 0
+) -> list[AppleHealthImportChunk]:
+    """Write `items` as chunks of `chunk_size` (indexes from `first_index`, positions from
+    `first_offset`) and send their messages once the transaction commits (healthkit.outbox).
+
+    The one place a chunk's payload is written: the api's batches and the exports' both come here.
+    """
     chunks = AppleHealthImportChunk.objects.bulk_create(
         AppleHealthImportChunk(
-            batch=batch,
-            index=index,
-            offset=start,
-            payload=[sample.to_payload() for sample in samples[start : start + chunk_size]],
-            records_received=len(samples[start : start + chunk_size]),
+            batch_id=batch_id,
+            index=first_index + number,
+            offset=first_offset + start,
+            payload=[item.to_payload() for item in items[start : start + chunk_size]],
+            records_received=len(items[start : start + chunk_size]),
         )
-        for index, start in enumerate(range(0, len(samples), chunk_size))
+        for number, start in enumerate(range(0, len(items), chunk_size))
     )
     chunk_messages_send_on_commit([chunk.id for chunk in chunks])
-    return batch
+    return chunks
+
+
+def batch_seal(*, batch_id, empty_status: str = BatchStatus.COMPLETED) -> None:
+    """No more chunks will be appended: finalize the batch now if its chunks have all ended.
+
+    A batch sealed with no chunk at all ends `empty_status` (an export that failed before any sample).
+    """
+    with transaction.atomic():
+        batch = AppleHealthImportBatch.objects.select_for_update().get(pk=batch_id)
+        if batch.sealed:
+            return
+        batch.sealed = True
+        batch.save(update_fields=("sealed", "updated_at"))
+        if batch.chunks_total == 0 and empty_status != BatchStatus.COMPLETED:
+            batch.status, batch.finished_at = empty_status, timezone.now()
+            batch.save(update_fields=("status", "finished_at", "updated_at"))
+        elif batch.chunks_ended == batch.chunks_total:
+            batch_finalize(batch_id=batch_id)
 
 
 def chunk_import(*, chunk_id: str) -> ChunkImportResult:
@@ -238,7 +268,7 @@ def _batch_chunk_ended(*, batch_id, succeeded: bool, counts: Counts | None = Non
     else:
         batch.chunks_failed += 1
     batch.save(update_fields=("chunks_succeeded", "chunks_failed", *OUTCOME_FIELDS, "updated_at"))
-    if batch.chunks_ended == batch.chunks_total:
+    if batch.sealed and batch.chunks_ended == batch.chunks_total:  # an export still reading appends more
         batch_finalize(batch_id=batch_id)
 
 
@@ -256,7 +286,7 @@ def batch_finalize(*, batch_id) -> AppleHealthImportBatch:
         batch = AppleHealthImportBatch.objects.select_for_update().get(pk=batch_id)
         if batch.status not in BATCH_OPEN_STATUSES:
             raise ApplicationError(errors.BATCH_ALREADY_FINAL.format(batch_id=batch_id, status=batch.status))
-        if batch.chunks_ended < batch.chunks_total:
+        if batch.chunks_ended < batch.chunks_total or not batch.sealed:
             raise ApplicationError(
                 errors.BATCH_NOT_COMPLETE.format(batch_id=batch_id, ended=batch.chunks_ended, total=batch.chunks_total)
             )
