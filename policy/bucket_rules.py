@@ -7,10 +7,8 @@ Plain functions over :class:`Resource` values, registered in ``policy.rules.RULE
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
-
 from infra import invariants as inv
-from policy.resources import Resource, as_list, statements
+from policy.resources import Resource, as_list, denies_insecure_transport
 
 BUCKET = "aws:s3/bucket:Bucket"
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
@@ -30,21 +28,13 @@ def _attached(resources: Sequence[Resource], type_token: str, bucket: Resource) 
     return [r for r in _of(resources, type_token) if r.props.get("bucket") in names]
 
 
-def _tls_only(document: Any) -> bool:
-    for s in statements(document):
-        condition = (s.get("Condition") or {}).get("Bool") or {}
-        if s.get("Effect") == "Deny" and str(condition.get("aws:SecureTransport")).lower() == "false":
-            return True
-    return False
-
-
 def _expires_and_aborts(lifecycle: Resource) -> bool:
     rules = [r for r in as_list(lifecycle.props.get("rules")) if r.get("status") == "Enabled"]
     return any((r.get("expiration") or {}).get("days") for r in rules) and any(
         (r.get("abortIncompleteMultipartUpload") or {}).get("daysAfterInitiation") for r in rules)
 
 
-def buckets_private_encrypted_tls_only(resources: Sequence[Resource]) -> list[str]:
+def buckets_private_encrypteddenies_insecure_transport(resources: Sequence[Resource]) -> list[str]:
     out = []
     for bucket in _of(resources, BUCKET):
         blocks = _attached(resources, PUBLIC_ACCESS_BLOCK, bucket)
@@ -52,7 +42,7 @@ def buckets_private_encrypted_tls_only(resources: Sequence[Resource]) -> list[st
             out.append(f"bucket {bucket.name}: public access is not blocked (all four flags)")
         if not _attached(resources, ENCRYPTION, bucket):
             out.append(f"bucket {bucket.name}: no default encryption configuration")
-        if not any(_tls_only(p.props.get("policy")) for p in _attached(resources, BUCKET_POLICY, bucket)):
+        if not any(denies_insecure_transport(p.props.get("policy")) for p in _attached(resources, BUCKET_POLICY, bucket)):
             out.append(f"bucket {bucket.name}: no policy denying requests without TLS (aws:SecureTransport false)")
         if not any(_expires_and_aborts(lc) for lc in _attached(resources, LIFECYCLE, bucket)):
             out.append(f"bucket {bucket.name}: no lifecycle rule expiring objects and aborting incomplete uploads")

@@ -114,3 +114,12 @@ def container_env(container: dict) -> dict[str, str]:
 def is_worker(container: dict) -> bool:
     command = container.get("command") or []
     return container.get("name") == "worker" or (command[:1] == ["celery"] and "worker" in command)
+
+
+def denies_insecure_transport(document: Any) -> bool:
+    """True when a resource policy denies requests without TLS (aws:SecureTransport false)."""
+    for s in statements(document):
+        condition = (s.get("Condition") or {}).get("Bool") or {}
+        if s.get("Effect") == "Deny" and str(condition.get("aws:SecureTransport")).lower() == "false":
+            return True
+    return False

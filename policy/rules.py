@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from infra import invariants as inv
 from policy.bucket_rules import buckets_private_encrypted_tls_only, export_grants_problems
@@ -40,9 +39,9 @@ from policy.resources import (
     as_list,
     container_definitions,
     container_env,
+    denies_insecure_transport,
     is_worker,
     json_value,
-    statements,
 )
 
 
@@ -232,20 +231,12 @@ def queue_has_dead_letter_queue(resources: Sequence[Resource]) -> list[str]:
     return out
 
 
-def _denies_insecure_transport(document: Any) -> bool:
-    for s in statements(document):
-        condition = (s.get("Condition") or {}).get("Bool") or {}
-        if s.get("Effect") == "Deny" and str(condition.get("aws:SecureTransport")).lower() == "false":
-            return True
-    return False
-
-
 def queue_denies_insecure_transport(resources: Sequence[Resource]) -> list[str]:
     protected = {p.props.get("queueUrl") for p in _of(resources, QUEUE_POLICY)
-                 if _denies_insecure_transport(p.props.get("policy"))}
+                 if denies_insecure_transport(p.props.get("policy"))}
     out = []
     for q in _of(resources, QUEUE):
-        if q.props.get("url") in protected or _denies_insecure_transport(q.props.get("policy")):
+        if q.props.get("url") in protected or denies_insecure_transport(q.props.get("policy")):
             continue
         out.append(f"queue {q.name}: no policy denying requests without TLS (aws:SecureTransport false)")
     return out
