@@ -34,7 +34,7 @@ def _expires_and_aborts(lifecycle: Resource) -> bool:
         (r.get("abortIncompleteMultipartUpload") or {}).get("daysAfterInitiation") for r in rules)
 
 
-def buckets_private_encrypteddenies_insecure_transport(resources: Sequence[Resource]) -> list[str]:
+def buckets_private_encrypted_tls_only(resources: Sequence[Resource]) -> list[str]:
     out = []
     for bucket in _of(resources, BUCKET):
         blocks = _attached(resources, PUBLIC_ACCESS_BLOCK, bucket)
