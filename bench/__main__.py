@@ -12,6 +12,7 @@ from datetime import date
 
 from bench.backlog_drain import DrainResult, backlog_drain
 from bench.environment import bench_servers
+from bench.export_read import export_read, export_summary
 from bench.idle_cost import IdleResult, IdleWorker
 from bench.import_throughput import PathResult, chunk_path, naive_loop, raw_copy, raw_samples
 
@@ -30,6 +31,11 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
         "--original-messages", type=int, default=30, help="backlog drained with polling_interval 5 (default 30)"
     )
     parser.add_argument("--idle-seconds", type=float, default=90.0, help="idle window (default 90 s)")
+    parser.add_argument(
+        "--export-records", type=int, default=200_000,
+        help="records of the synthetic export read by one worker (default 200000, ~79 MB of XML); 0: skip",
+    )
+    parser.add_argument("--only-export", action="store_true", help="run only the export benchmark")
     parser.add_argument(
         "--repeat", type=int, default=3, help="runs of the chunk path and of COPY; the median counts (default 3)"
     )
@@ -107,9 +113,16 @@ def main(argv: list[str]) -> int:
     options = _arguments(argv)
     started = time.monotonic()
     with bench_servers() as servers:
+        exported = export_read(servers, records=options.export_records) if options.export_records else None
+        if options.only_export:
+            for line in export_summary(exported) if exported else []:
+                _say(line)
+            return 0
         imports = _imports(options)
         project, original, idle = _drains_and_idle(servers, options)
     for line in _summary(options, imports, (project, original, idle), idle, time.monotonic() - started):
+        _say(line)
+    for line in export_summary(exported) if exported else []:
         _say(line)
     return 0
 
