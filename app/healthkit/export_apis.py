@@ -7,7 +7,6 @@ GET  /api/v1/exports/{id}            -> the export, and its batch as GET /api/v1
 
 from uuid import UUID
 
-from django.conf import settings
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
@@ -18,7 +17,6 @@ from rest_framework.views import APIView
 
 from healthkit import errors
 from healthkit.errors import ApplicationError
-from healthkit.exports.s3 import upload_presign
 from healthkit.jsonbody import request_document
 from healthkit.apis import batch_status_data
 from healthkit.selectors import export_get
@@ -83,13 +81,7 @@ class ExportCreateApi(APIView):
     )
     def post(self, request: Request) -> Response:
         content_type = _content_type(request_document(request))
-        export = export_create(owner=request.user, content_type=content_type)
-        upload = upload_presign(
-            key=export.object_key,
-            content_type=content_type,
-            max_bytes=export.max_bytes,
-            expires_in=settings.HEALTHKIT_EXPORT_UPLOAD_EXPIRES,
-        )
+        export, upload = export_create(owner=request.user, content_type=content_type)
         data = export_data(request, export) | {"upload": {"method": "POST", "url": upload.url, "fields": upload.fields}}
         return Response(data, status=status.HTTP_201_CREATED)
 

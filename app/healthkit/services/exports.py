@@ -27,7 +27,7 @@ from django.utils import timezone
 from healthkit import errors
 from healthkit.enqueue import export_enqueue
 from healthkit.exports.models import AppleHealthExport, ExportStatus
-from healthkit.exports.s3 import object_delete, object_open, object_size, s3_client
+from healthkit.exports.s3 import PresignedUpload, object_delete, object_open, object_size, s3_client, upload_presign
 from healthkit.exports.source import ExportRejected, export_format, export_xml_open
 from healthkit.exportxml.reader import export_elements
 from healthkit.metrics import export_finished_record
@@ -151,9 +151,11 @@ def _object_forget(export: AppleHealthExport) -> None:
     AppleHealthExport.objects.filter(pk=export.pk).update(object_deleted_at=timezone.now())
 
 
-def export_release(*, export_id, attempt: int) -> None:
-    """Let another claim take the export at once (a soft time limit: the reading goes on in a new task)."""
-    _fenced(export_id, attempt).update(heartbeat_at=None, enqueued_at=None, updated_at=timezone.now())
+def export_release(*, export_id, attempt: int, error: str = "") -> None:
+    """Let another claim take the export at once (a soft time limit, or an error the next claim may
+    not meet: S3 or the database unreachable); `error` is kept for the message if attempts run out."""
+    fields = {"heartbeat_at": None, "enqueued_at": None, "updated_at": timezone.now()}
+    _fenced(export_id, attempt).update(**fields, **({"error": error[:2000]} if error else {}))
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -237,14 +239,18 @@ def _fail_after(progress: _Progress, error: str) -> AppleHealthExport | None:
 # --- the api's side -----------------------------------------------------------------------------
 
 
-def export_create(*, owner, content_type: str) -> AppleHealthExport:
-    """A new export awaiting its upload, under the owner's prefix."""
+def export_create(*, owner, content_type: str) -> tuple[AppleHealthExport, PresignedUpload]:
+    """A new export awaiting its upload under the owner's prefix, and the presigned POST for it
+    (stored only if the POST could be signed)."""
     if not settings.HEALTHKIT_EXPORTS_BUCKET:
         raise errors.ApplicationError(errors.EXPORT_NOT_CONFIGURED, status=503)
     export = AppleHealthExport(owner=owner, content_type=content_type, max_bytes=settings.HEALTHKIT_EXPORT_MAX_BYTES)
     export.object_key = f"exports/{owner.pk}/{export.pk}"
-    export.save()
-    return export
+    with transaction.atomic():
+        export.save()
+        upload = upload_presign(key=export.object_key, content_type=content_type, max_bytes=export.max_bytes,
+                                expires_in=settings.HEALTHKIT_EXPORT_UPLOAD_EXPIRES)
+    return export, upload
 
 
 def export_send(export_id: str) -> bool:

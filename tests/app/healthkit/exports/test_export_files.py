@@ -147,3 +147,11 @@ def test_chunk_payloads_are_what_the_api_writes_for_the_same_samples(upload, use
     expected = [sample_parse(raw)[0].to_payload() for raw in export_xml_samples("aparser-export.xml")]
     assert [item for chunk in chunks for item in chunk.payload] == expected
     assert [chunk.offset for chunk in chunks] == list(range(0, len(expected), 3))
+
+
+def test_without_an_exports_bucket_the_api_answers_503_in_the_error_shape(api_client):
+    with override_settings(HEALTHKIT_EXPORTS_BUCKET=""):
+        answer = api_client.post("/api/v1/exports", {}, format="json")
+    assert answer.status_code == 503
+    assert answer.json() == {"errors": [{"message": "exports are not configured on this server (HEALTHKIT_EXPORTS_BUCKET is empty)"}]}
+    assert not AppleHealthExport.objects.exists()
