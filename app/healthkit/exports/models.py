@@ -35,6 +35,8 @@ class AppleHealthExport(models.Model):
     max_bytes = models.BigIntegerField()
     #: the object's size as read (bytes), once a worker looked
     size_bytes = models.BigIntegerField(null=True, blank=True)
+    #: the object's ETag when first read: every later read (a resumed one too) must read that version
+    object_etag = models.CharField(max_length=128, blank=True, default="")
     #: `zip` or `xml`, as detected from the object's first bytes
     format = models.CharField(max_length=8, blank=True, default="")
     batch = models.OneToOneField(

@@ -46,18 +46,27 @@ def upload_presign(*, key: str, content_type: str, max_bytes: int, expires_in: i
     return PresignedUpload(url=post["url"], fields=post["fields"])
 
 
-def object_size(client, key: str) -> int | None:
-    """The object's size in bytes, or None when there is no such object (a ranged GET of byte 0)."""
+@dataclass(frozen=True, slots=True)
+class ObjectVersion:
+    size: int
+    etag: str
+
+
+def object_version(client, key: str) -> ObjectVersion | None:
+    """The object's size and ETag, or None when there is no such object (a ranged GET of byte 0:
+    the worker may GetObject, and HeadObject would need the same permission anyway)."""
     try:
         answer = client.get_object(Bucket=settings.HEALTHKIT_EXPORTS_BUCKET, Key=key, Range="bytes=0-0")
     except client.exceptions.NoSuchKey:
         return None
-    except client.exceptions.ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "InvalidRange":  # an empty object
-            return 0
-        raise
     answer["Body"].close()
-    return int(answer["ContentRange"].rsplit("/", 1)[1])
+    return ObjectVersion(size=int(answer["ContentRange"].rsplit("/", 1)[1]), etag=answer["ETag"])
+
+
+def object_changed(error: Exception) -> bool:
+    """True for the answer to a ranged GET whose If-Match no longer holds (the object was replaced)."""
+    response = getattr(error, "response", None) or {}
+    return response.get("Error", {}).get("Code") in ("PreconditionFailed", "412")
 
 
 def object_delete(client, key: str) -> None:
@@ -65,10 +74,12 @@ def object_delete(client, key: str) -> None:
 
 
 class RangeReader(io.RawIOBase):
-    """A read-only, seekable file over an S3 object of known size: each read is one ranged GET."""
+    """A read-only, seekable file over one version of an S3 object: each read is one ranged GET
+    with If-Match its ETag, so a replaced object is an error, never a mix of two files."""
 
-    def __init__(self, client, key: str, size: int) -> None:
-        self._client, self._key, self._size, self._position = client, key, size, 0
+    def __init__(self, client, key: str, version: ObjectVersion) -> None:
+        self._client, self._key, self._version, self._position = client, key, version, 0
+        self._size = version.size
         self.requests = 0  # ranged GETs sent (tests and the benchmark read it)
 
     def readable(self) -> bool:
@@ -90,7 +101,8 @@ class RangeReader(io.RawIOBase):
             return 0
         last = min(self._position + len(buffer), self._size) - 1
         answer = self._client.get_object(
-            Bucket=settings.HEALTHKIT_EXPORTS_BUCKET, Key=self._key, Range=f"bytes={self._position}-{last}"
+            Bucket=settings.HEALTHKIT_EXPORTS_BUCKET, Key=self._key, Range=f"bytes={self._position}-{last}",
+            IfMatch=self._version.etag,
         )
         data = answer["Body"].read()
         self.requests += 1
@@ -99,6 +111,6 @@ class RangeReader(io.RawIOBase):
         return len(data)
 
 
-def object_open(client, key: str, size: int) -> io.BufferedReader:
+def object_open(client, key: str, version: ObjectVersion) -> io.BufferedReader:
     """The object as a buffered, seekable binary file (HEALTHKIT_EXPORT_READ_BLOCK_BYTES a request)."""
-    return io.BufferedReader(RangeReader(client, key, size), buffer_size=settings.HEALTHKIT_EXPORT_READ_BLOCK_BYTES)
+    return io.BufferedReader(RangeReader(client, key, version), buffer_size=settings.HEALTHKIT_EXPORT_READ_BLOCK_BYTES)

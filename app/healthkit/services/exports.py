@@ -18,6 +18,7 @@ from datetime import timedelta
 from dataclasses import dataclass, field
 from xml.etree.ElementTree import ParseError
 
+from botocore.exceptions import ClientError
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from django.conf import settings
 from django.db import transaction
@@ -27,7 +28,15 @@ from django.utils import timezone
 from healthkit import errors
 from healthkit.enqueue import export_enqueue
 from healthkit.exports.models import AppleHealthExport, ExportStatus
-from healthkit.exports.s3 import PresignedUpload, object_delete, object_open, object_size, s3_client, upload_presign
+from healthkit.exports.s3 import (
+    PresignedUpload,
+    object_changed,
+    object_delete,
+    object_open,
+    object_version,
+    s3_client,
+    upload_presign,
+)
 from healthkit.exports.source import ExportRejected, export_format, export_xml_open
 from healthkit.exportxml.reader import export_elements
 from healthkit.metrics import export_finished_record
@@ -181,14 +190,16 @@ def _due(progress: _Progress) -> bool:
 
 
 def _stream(export: AppleHealthExport, client):
-    size = object_size(client, export.object_key)
-    if size is None:
+    version = object_version(client, export.object_key)
+    if version is None:
         raise ExportRejected(errors.EXPORT_NOT_UPLOADED)
-    if size > export.max_bytes:
-        raise ExportRejected(errors.EXPORT_TOO_LARGE.format(size=size, limit=export.max_bytes))
-    stream = object_open(client, export.object_key, size)
+    if export.object_etag and version.etag != export.object_etag:  # a resumed read must read the same file
+        raise ExportRejected(errors.EXPORT_REPLACED)
+    if version.size > export.max_bytes:
+        raise ExportRejected(errors.EXPORT_TOO_LARGE.format(size=version.size, limit=export.max_bytes))
+    stream = object_open(client, export.object_key, version)
     fmt = export_format(stream)
-    AppleHealthExport.objects.filter(pk=export.pk).update(size_bytes=size, format=fmt)
+    AppleHealthExport.objects.filter(pk=export.pk).update(size_bytes=version.size, format=fmt, object_etag=version.etag)
     return export_xml_open(stream, fmt)
 
 
@@ -217,6 +228,10 @@ def export_read(*, export_id, attempt: int) -> AppleHealthExport | None:
         _commit(progress)
     except REFUSED as exc:
         return _fail_after(progress, _problem(exc))
+    except ClientError as exc:
+        if not object_changed(exc):
+            raise
+        return _fail_after(progress, errors.EXPORT_REPLACED)
     except Superseded:
         return _superseded(export_id)
     logger.info("export %s read: %s samples", export_id, progress.export.samples_read, extra={"export_id": str(export_id)})

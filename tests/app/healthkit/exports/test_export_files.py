@@ -155,3 +155,31 @@ def test_without_an_exports_bucket_the_api_answers_503_in_the_error_shape(api_cl
     assert answer.status_code == 503
     assert answer.json() == {"errors": [{"message": "exports are not configured on this server (HEALTHKIT_EXPORTS_BUCKET is empty)"}]}
     assert not AppleHealthExport.objects.exists()
+
+
+def test_a_reader_of_one_version_refuses_to_read_a_replaced_object(bucket, moto_server):
+    from healthkit.exports.s3 import object_changed, object_open, object_version, s3_client
+
+    s3 = moto_server.s3_client()
+    s3.put_object(Bucket=bucket, Key="exports/1/x", Body=b"first version " * 1000)
+    client = s3_client()
+    with override_settings(HEALTHKIT_EXPORT_READ_BLOCK_BYTES=4096):  # one ranged GET per 4 KiB
+        stream = object_open(client, "exports/1/x", object_version(client, "exports/1/x"))
+    assert stream.read(5) == b"first"
+    s3.put_object(Bucket=bucket, Key="exports/1/x", Body=b"second version " * 1000)
+    stream.seek(8000)  # past the buffered block: a new ranged GET
+    with pytest.raises(Exception) as refused:
+        stream.read(10)
+    assert object_changed(refused.value)
+
+
+def test_a_resumed_read_of_a_replaced_upload_fails_the_export_instead_of_mixing_two_files(upload, user):
+    created = upload((FIXTURES / "dogsheep-export.xml").read_bytes(), "application/xml", complete=False)
+    AppleHealthExport.objects.filter(pk=created["id"]).update(object_etag='"the etag a first claim saw"')
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(user)
+    assert client.post(f"/api/v1/exports/{created['id']}/complete").status_code == 202
+    answer = client.get(f"/api/v1/exports/{created['id']}").json()
+    _failed(answer, "was replaced while it was read")
