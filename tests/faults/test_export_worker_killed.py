@@ -56,6 +56,9 @@ def test_a_reader_killed_mid_export_is_resumed_from_its_last_commit_by_a_new_wor
         worker_sessions_blocked()
         export = AppleHealthExport.objects.get(pk=created["id"])
         assert (export.chunks_queued, export.attempts, export.status) == (HELD_AT, 1, "reading")
+        reading = api.session.get(created["status_url"], timeout=10).json()  # progress while it runs
+        assert (reading["chunks_queued"], reading["batch"]["chunks_total"], reading["batch"]["sealed"]) == (HELD_AT, HELD_AT, False)
+        assert reading["batch"]["status"] in ("queued", "processing")
         resume_point = export.elements_read
         first.kill()
 

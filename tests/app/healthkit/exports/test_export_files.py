@@ -52,6 +52,7 @@ def test_the_zip_the_health_app_writes_is_read_into_a_batch_and_its_file_deleted
     assert answer["chunks_queued"] == -(-len(expected) // 3)
     batch = answer["batch"]
     assert (batch["status"], batch["records_created"], batch["chunks_total"]) == ("completed", len(expected), answer["chunks_queued"])
+    assert batch["sealed"] is True
     assert HealthSample.objects.filter(owner=user).count() == len(expected)
     assert answer["file_deleted"] and _object_gone(moto_server, bucket, answer["id"])
 
