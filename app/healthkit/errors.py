@@ -114,6 +114,7 @@ UNIT_EXAMPLES = {
 }
 
 # --- exports (healthkit.services.exports): the export's `error` ---
+EXPORT_REQUEST_INVALID = "the export request is invalid"
 EXPORT_CONTENT_TYPE = "must be one of {allowed}"
 EXPORT_NOT_AWAITING = "the export is {status}: only an export awaiting its upload can be completed"
 EXPORT_NOT_CONFIGURED = "exports are not configured on this server (HEALTHKIT_EXPORTS_BUCKET is empty)"

@@ -33,7 +33,7 @@ def _content_type(document) -> str:
         raise ApplicationError(errors.BODY_NOT_OBJECT, errors=[{"field": "body", "message": errors.BODY_NOT_OBJECT}])
     unknown = sorted(set(document) - {"content_type"})
     if unknown:
-        raise ApplicationError(errors.INVALID_IMPORT, errors=[{"field": name, "message": errors.FIELD_UNKNOWN} for name in unknown])
+        raise ApplicationError(errors.EXPORT_REQUEST_INVALID, errors=[{"field": name, "message": errors.FIELD_UNKNOWN} for name in unknown])
     value = document.get("content_type", DEFAULT_CONTENT_TYPE)
     if value not in CONTENT_TYPES:
         message = errors.EXPORT_CONTENT_TYPE.format(allowed=", ".join(CONTENT_TYPES))

@@ -184,3 +184,16 @@ def test_a_resumed_read_of_a_replaced_upload_fails_the_export_instead_of_mixing_
     assert client.post(f"/api/v1/exports/{created['id']}/complete").status_code == 202
     answer = client.get(f"/api/v1/exports/{created['id']}").json()
     _failed(answer, "was replaced while it was read")
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"content_type": "image/png"}, "content_type"),
+    ({"content_type": ["application/zip"]}, "content_type"),
+    ({"content_type": "application/zip", "bucket": "someone-elses"}, "bucket"),
+    (["application/zip"], "body"),
+])
+def test_hostile_create_requests_answer_the_error_shape_and_store_nothing(api_client, bucket, body, field):
+    answer = api_client.post("/api/v1/exports", body, format="json")
+    assert answer.status_code == 400
+    assert [error["field"] for error in answer.json()["errors"]] == [field]
+    assert not AppleHealthExport.objects.exists()
