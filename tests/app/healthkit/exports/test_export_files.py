@@ -197,3 +197,26 @@ def test_hostile_create_requests_answer_the_error_shape_and_store_nothing(api_cl
     assert answer.status_code == 400
     assert [error["field"] for error in answer.json()["errors"]] == [field]
     assert not AppleHealthExport.objects.exists()
+
+
+def test_the_sweeper_sends_the_task_again_for_a_reading_export_whose_worker_is_gone_and_only_then(upload, user):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from healthkit.models import AppleHealthImportBatch
+    from healthkit.services.exports import exports_sweep
+    from healthkit.sync.positions import batch_sequence_next
+
+    created = upload((FIXTURES / "dogsheep-export.xml").read_bytes(), "application/xml", complete=False)
+    now, long_ago = timezone.now(), timezone.now() - timedelta(hours=1)
+    batch = AppleHealthImportBatch.objects.create(owner=user, sequence=batch_sequence_next(), sealed=False)
+    exports = AppleHealthExport.objects.filter(pk=created["id"])
+    exports.update(status="reading", batch=batch, attempts=1, heartbeat_at=now, enqueued_at=long_ago, updated_at=long_ago)
+    assert exports_sweep(now=now + timedelta(seconds=5)) == []  # its worker is alive: nothing to do
+    exports.update(heartbeat_at=long_ago, updated_at=long_ago)
+
+    assert exports_sweep(now=now) == [created["id"]]  # sent; dev mode runs it at once
+
+    export = exports.get()
+    assert (export.status, export.attempts, export.samples_read) == ("read", 2, 3)
+    assert AppleHealthImportBatch.objects.get(pk=batch.pk).records_created == 3
