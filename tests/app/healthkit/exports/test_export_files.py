@@ -220,3 +220,22 @@ def test_the_sweeper_sends_the_task_again_for_a_reading_export_whose_worker_is_g
     export = exports.get()
     assert (export.status, export.attempts, export.samples_read) == ("read", 2, 3)
     assert AppleHealthImportBatch.objects.get(pk=batch.pk).records_created == 3
+
+
+def test_an_export_whose_worker_is_lost_on_every_claim_ends_failed_with_the_last_error(upload, user):
+    from django.conf import settings
+    from healthkit.models import AppleHealthImportBatch
+    from healthkit.services.exports import export_claim
+    from healthkit.sync.positions import batch_sequence_next
+
+    created = upload((FIXTURES / "dogsheep-export.xml").read_bytes(), "application/xml", complete=False)
+    batch = AppleHealthImportBatch.objects.create(owner=user, sequence=batch_sequence_next(), sealed=False)
+    AppleHealthExport.objects.filter(pk=created["id"]).update(
+        status="reading", batch=batch, attempts=settings.HEALTHKIT_EXPORT_MAX_ATTEMPTS, error="ConnectTimeout: S3")
+
+    assert export_claim(export_id=created["id"]) is None
+
+    export = AppleHealthExport.objects.get(pk=created["id"])
+    assert export.status == "failed"
+    assert export.error == f"reading stopped after {settings.HEALTHKIT_EXPORT_MAX_ATTEMPTS} attempts (a worker lost each time): ConnectTimeout: S3"
+    assert AppleHealthImportBatch.objects.get(pk=batch.pk).status == "failed"  # sealed with no chunk
