@@ -15,6 +15,7 @@ from bench.api_ingest import api_ingest
 from bench.backlog_drain import backlog_drain
 from bench.end_to_end import end_to_end
 from bench.environment import bench_servers
+from bench.export_read import export_read
 from bench.idle_cost import IdleWorker
 from bench.import_throughput import PathResult, bytes_per_sample, chunk_path, naive_loop, raw_copy, raw_samples
 from bench.report import document, summary_lines
@@ -25,7 +26,7 @@ ORIGINAL_SETTINGS = {"CELERY_BROKER_POLLING_INTERVAL": "5"}
 QUICK = {
     "samples": 2000, "naive_samples": 200, "repeat": 1, "messages": 10, "original_messages": 2, "idle_seconds": 5.0,
     "api_requests": 2, "api_sizes": "1000,5000", "e2e_clients": 2, "e2e_requests": 1, "e2e_size": 500,
-    "e2e_processes": "1,2",
+    "e2e_processes": "1,2", "export_records": 5000,
 }  # fmt: skip
 
 
@@ -46,11 +47,14 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     add("--messages", type=int, help="backlog drained with the project's settings (default 500)")
     add("--original-messages", type=int, help="backlog drained with polling_interval 5 (default 30)")
     add("--idle-seconds", type=float, help="idle window (default 90 s)")
+    add("--export-records", type=int, help="records of the synthetic export one worker reads (default 200000, "
+        "~79 MB of XML; 0: skip)")
+    add("--only-export", action="store_true", help="run only the export benchmark")
     options = parser.parse_args(argv)
     defaults = {
         "samples": 100_000, "naive_samples": 10_000, "repeat": 3, "api_requests": 20, "api_sizes": "1000,5000",
         "e2e_clients": 8, "e2e_requests": 5, "e2e_size": 1000, "e2e_processes": "1,2,4", "messages": 500,
-        "original_messages": 30, "idle_seconds": 90.0,
+        "original_messages": 30, "idle_seconds": 90.0, "export_records": 200_000,
     }  # fmt: skip
     for name, value in (defaults | (QUICK if options.quick else {})).items():
         if getattr(options, name) is None:
@@ -172,10 +176,15 @@ def main(argv: list[str]) -> int:
     options = _arguments(argv)
     started = time.monotonic()
     with bench_servers() as servers:
-        figures = {"import": _imports(options)}
-        figures["api_ingest"] = _api(servers, options)
-        figures["end_to_end"] = _end_to_end(servers, options, first=options.samples)
-        figures["drain"], figures["idle"] = _drains_and_idle(servers, options)
+        figures = {}
+        if options.export_records:
+            _say(f"export backfill: {options.export_records:,} records through one worker process")
+            figures["export"] = export_read(servers, records=options.export_records).as_dict()
+        if not options.only_export:
+            figures["import"] = _imports(options)
+            figures["api_ingest"] = _api(servers, options)
+            figures["end_to_end"] = _end_to_end(servers, options, first=options.samples)
+            figures["drain"], figures["idle"] = _drains_and_idle(servers, options)
         postgres_version = _postgres_version()
     settings = {name: value for name, value in vars(options).items() if name != "json"}
     result = document(figures, options=settings, postgres_version=postgres_version, seconds=time.monotonic() - started)

@@ -64,7 +64,7 @@ def _tables_emptied() -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "TRUNCATE healthkit_healthsample, healthkit_healthsamplechange, healthkit_healthsampledeletion, "
-            "healthkit_applehealthimportchunk, healthkit_applehealthimportbatch"
+            "healthkit_applehealthimportchunk, healthkit_applehealthexport, healthkit_applehealthimportbatch"
         )
         # no ANALYZE: statistics of an empty table would make the planner pick scans for a table of
         # no rows while chunks fill it (the PostgreSQL of a new deployment has none to start from either)
@@ -94,7 +94,7 @@ def _chunks_stored(owner, raw: list[dict], *, chunk_size: int) -> list[str]:
         chunks_total=-(-len(samples) // chunk_size),
         records_received=len(samples),
     )
-    return [str(chunk.pk) for chunk in chunks_create(batch, samples, chunk_size=chunk_size)]
+    return [str(chunk.pk) for chunk in chunks_create(batch_id=batch.pk, items=samples, chunk_size=chunk_size)]
 
 
 def chunk_path(raw: list[dict], *, chunk_size: int) -> PathResult:

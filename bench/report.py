@@ -28,14 +28,20 @@ def machine(postgres_version: str) -> dict:
 
 
 def _ratio(value: float, target: float, *, at_most: bool = False) -> dict:
-    return {"value": value, "target": target, "met": value <= target if at_most else value >= target}
+    return {"value": value, "target": target, "met": value <= target if at_most else value >= target, "at_most": at_most}
 
 
 def ratios(figures: dict) -> dict:
-    """Every ratio and target figure, from the figures (`import`, `api_ingest`, `drain`, `idle`)."""
+    """Every ratio and target figure, from the figures (`import`, `api_ingest`, `drain`, `idle`, `export`)."""
+    found = {}
+    if "export" in figures:  # targets per worker task: a 1.3 GB export.xml in 10 minutes, under 512 MiB
+        found["export_task_minutes_1_3_gb_extrapolated"] = _ratio(figures["export"]["extrapolated_read_minutes"], 10, at_most=True)
+        found["export_worker_peak_rss_mib"] = _ratio(figures["export"]["peak_rss_mib"], 512, at_most=True)
+    if "import" not in figures:
+        return found
     imports = figures["import"]
     chunk = imports["chunk_path"]["samples_per_second"]
-    found = {
+    found |= {
         "chunk_path_vs_update_or_create_loop": _ratio(chunk / imports["naive_loop"]["samples_per_second"], 20),
         "chunk_path_vs_raw_copy": _ratio(chunk / imports["raw_copy"]["samples_per_second"], 0.5),
     }
@@ -48,6 +54,7 @@ def ratios(figures: dict) -> dict:
             "value": curve[processes] / curve[min(curve)],
             "target": None,
             "met": None,
+            "at_most": False,
         }
     if "drain" in figures:
         found["drain_project_vs_polling_interval_5"] = _ratio(figures["drain"]["speedup"], 10)
@@ -66,20 +73,14 @@ def _against(ratio: dict) -> str:
 def summary_lines(document: dict) -> list[str]:
     """The summary printed at the end of a run."""
     figures, found, env = document["figures"], document["ratios"], document["machine"]
-    imports = figures["import"]
     lines = [
         f"== bench summary, {document['date']}, {env['machine']}, {env['cpus']} CPUs, Python {env['python']}, "
         f"PostgreSQL {env['postgresql']}, run {document['seconds']:.0f} s ==",
-        f"import samples/s (median of {imports['repeat']}): chunk path {imports['chunk_path']['samples_per_second']:,.0f} "
-        f"| update_or_create loop {imports['naive_loop']['samples_per_second']:,.0f} "
-        f"({imports['naive_loop']['samples']:,} samples: per-sample rate) | raw COPY {imports['raw_copy']['samples_per_second']:,.0f}",
     ]
-    if "bytes_per_sample" in imports:
-        parts = [
-            f"{table} {sizes['table']:.0f} B + indexes {sizes['indexes']:.0f} B"
-            for table, sizes in imports["bytes_per_sample"].items()
-        ]
-        lines.append(f"stored per sample (chunk path, {imports['samples']:,} samples): {' | '.join(parts)}")
+    if "export" in figures:
+        lines += _export_lines(figures["export"])
+    if "import" in figures:
+        lines += _import_lines(figures["import"])
     for result in figures.get("api_ingest", []):
         rss = result["peak_rss_growth_mib"]
         lines.append(
@@ -109,10 +110,36 @@ def summary_lines(document: dict) -> list[str]:
     return lines
 
 
+def _import_lines(imports: dict) -> list[str]:
+    lines = [
+        f"import samples/s (median of {imports['repeat']}): chunk path {imports['chunk_path']['samples_per_second']:,.0f} "
+        f"| update_or_create loop {imports['naive_loop']['samples_per_second']:,.0f} "
+        f"({imports['naive_loop']['samples']:,} samples: per-sample rate) | raw COPY {imports['raw_copy']['samples_per_second']:,.0f}",
+    ]
+    if "bytes_per_sample" in imports:
+        parts = [
+            f"{table} {sizes['table']:.0f} B + indexes {sizes['indexes']:.0f} B"
+            for table, sizes in imports["bytes_per_sample"].items()
+        ]
+        lines.append(f"stored per sample (chunk path, {imports['samples']:,} samples): {' | '.join(parts)}")
+    return lines
+
+
+def _export_lines(export: dict) -> list[str]:
+    return [
+        f"export backfill: {export['samples']:,} samples, export.xml {export['xml_bytes'] / 1e6:.1f} MB "
+        f"(zip {export['zip_bytes'] / 1e6:.1f} MB), one worker process: read + queue {export['read_seconds']:.1f} s "
+        f"({export['read_records_per_second']:,.0f} records/s), whole import {export['import_seconds']:.1f} s "
+        f"({export['import_records_per_second']:,.0f} records/s), peak RSS {export['peak_rss_mib']:.0f} MiB",
+        f"export backfill extrapolated linearly to a {export['extrapolated_to_xml_bytes'] / 1e9:.1f} GB export.xml "
+        f"(x{export['extrapolated_to_xml_bytes'] / export['xml_bytes']:.1f}, not measured): export task "
+        f"{export['extrapolated_read_minutes']:.1f} min, whole import through that one process "
+        f"{export['extrapolated_import_minutes']:.1f} min; peak RSS constant in the export's size",
+    ]
+
+
 def document(figures: dict, *, options: dict, postgres_version: str, seconds: float) -> dict:
     found = ratios(figures)
-    for name, ratio in found.items():
-        ratio["at_most"] = name.startswith("idle_")
     return {
         "date": date.today().isoformat(),
         "seconds": seconds,

@@ -38,6 +38,9 @@ class AlarmThresholds:
     memory_percent: int = 85
     """Service average memory above this, percent. Default: 85."""
 
+    failed_exports: int = 1
+    """At least this many exports ended `failed` in an hour (the app's ExportsFailed). Default: 1."""
+
 
 @dataclass(frozen=True)
 class AlarmDefinition:
@@ -141,6 +144,12 @@ def alarm_definitions(
                           "AWS/ECS", "CPUUtilization", dims, "Average", t.cpu_percent, 5))
         out.append(simple(f"{service}-memory-high", f"{service} average memory above {t.memory_percent}%",
                           "AWS/ECS", "MemoryUtilization", dims, "Average", t.memory_percent, 5))
+    if r.emf_namespace:
+        out.append(simple("exports-failed",
+                          f"{t.failed_exports} or more exports ended failed within an hour (docs/runbook.md, "
+                          "\"Failed exports\")",
+                          r.emf_namespace, "ExportsFailed", r.emf_dimensions, "Sum", t.failed_exports, 1,
+                          comparison="GreaterThanOrEqualToThreshold", period=3600))
     return out
 
 
@@ -177,7 +186,7 @@ class Alarms(pulumi.ComponentResource):
     def __init__(self, name: str, args: AlarmsArgs, opts: pulumi.ResourceOptions | None = None):
         t = args.thresholds
         for attr in ("oldest_message_age_seconds", "queue_depth", "api_5xx_count", "api_latency_p95_ms",
-                     "cpu_percent", "memory_percent"):
+                     "cpu_percent", "memory_percent", "failed_exports"):
             check(getattr(t, attr) > 0, "AlarmsArgs", f"thresholds.{attr}", getattr(t, attr),
                   "must be > 0", "set a positive threshold")
         check(t.cpu_percent <= 100 and t.memory_percent <= 100, "AlarmsArgs", "thresholds.cpu_percent",

@@ -41,6 +41,11 @@ class EnvironmentInputs:
     gunicorn_threads: int
     emf_namespace: str
     emf_service_name: str
+    exports_bucket: str = ""
+    """The exports bucket's name (HEALTHKIT_EXPORTS_BUCKET): uploads of the Health app's export.
+    Empty: the api answers that exports are not configured. Default: empty."""
+    export_max_bytes: int = 2 * 1024**3
+    """Largest upload a presigned POST allows (HEALTHKIT_EXPORT_MAX_BYTES), bytes. Default: 2 GiB."""
     admin_enabled: bool = False
     """Route the Django admin (the ALB lets only adminAllowedCidrs reach it). Default: off."""
 
@@ -99,6 +104,8 @@ def environment_block(e: EnvironmentInputs) -> list[dict]:
         "AWS_EMF_ENVIRONMENT": "Local",
         # The Django admin is routed only when operators' networks may reach it (adminAllowedCidrs).
         "HEALTHKIT_ADMIN_ENABLED": "true" if e.admin_enabled else "false",
+        "HEALTHKIT_EXPORTS_BUCKET": e.exports_bucket,
+        "HEALTHKIT_EXPORT_MAX_BYTES": str(e.export_max_bytes),
         # Celery soft shutdown on SIGTERM (ECS stop, Spot reclaim): without it SIGTERM waits without
         # bound and CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT is ignored (docs/operations.md).
         "REMAP_SIGTERM": "SIGQUIT",

@@ -24,6 +24,8 @@ APP_METRICS = (
     ("BatchDuration", "Average"),
     ("ChunkProcessingTime", "Average"),
     ("DeduplicationHitRate", "Average"),
+    ("ExportsFailed", "Sum"),
+    ("ExportSamplesRead", "Sum"),
 )
 
 

@@ -43,6 +43,9 @@ class TaskRolesArgs:
     """The database secret both task roles may read (the app reads its credentials at connect
     time and after a rotation). Required."""
 
+    exports_bucket_arn: pulumi.Input[str]
+    """The exports bucket: the api may put objects under ``exports/`` (presigned uploads), the
+    worker may get and delete them. Required."""
     permissions_boundary: pulumi.Input[str] | None = None
     """ARN of a permissions boundary policy set on all three roles. Default: none."""
 
@@ -88,17 +91,18 @@ class TaskRoles(pulumi.ComponentResource):
         self.execution_role = role(
             "execution", "ECS task execution: pull the image, write logs, read the secrets",
             json.dumps(policies.ecs_tasks_trust_policy()))
-        self.api_task_role = role("api-task", "api containers: enqueue imports", task_trust)
-        self.worker_task_role = role("worker-task", "worker containers: consume imports", task_trust)
+        self.api_task_role = role("api-task", "api containers: enqueue imports, presign export uploads", task_trust)
+        self.worker_task_role = role("worker-task", "worker containers: consume imports, read exports", task_trust)
 
         execution_doc = pulumi.Output.all(
             args.repository_arn, pulumi.Output.all(*args.log_group_arns), pulumi.Output.all(*args.secret_arns),
         ).apply(lambda v: json.dumps(policies.execution_role_policy(
             repository_arn=v[0], log_group_arns=v[1], secret_arns=v[2])))
-        task_inputs = pulumi.Output.all(args.queue_arn, args.database_secret_arn)
+        task_inputs = pulumi.Output.all(args.queue_arn, args.database_secret_arn, args.exports_bucket_arn)
 
         def task_doc(build) -> pulumi.Output[str]:
-            return task_inputs.apply(lambda v: json.dumps(build(queue_arn=v[0], database_secret_arn=v[1])))
+            return task_inputs.apply(lambda v: json.dumps(build(
+                queue_arn=v[0], database_secret_arn=v[1], exports_bucket_arn=v[2])))
 
         self.policies = [
             aws.iam.RolePolicy(f"{name}-{role_name}-policy", role=target.id, policy=doc, opts=child)

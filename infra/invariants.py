@@ -65,8 +65,20 @@ WORKER_QUEUE_ACTIONS = (
 #: What both task roles may do with the database secret (read it at connect time and after a
 #: rotation); scoped to that one secret ARN.
 DATABASE_SECRET_ACTIONS = ("secretsmanager:GetSecretValue",)
+#: Exports (uploaded Health app exports): where objects live in the exports bucket, and who may do
+#: what there. The api presigns uploads (a presigned POST is signed with its own credentials, so
+#: it needs PutObject; the POST policy pins each upload to exports/<owner>/<export>); the worker
+#: reads and deletes them. Nobody lists the bucket.
+EXPORTS_PREFIX = "exports/"
+#: S3's largest object one POST upload may write (5 GB, docs: "Uploading objects"), and our smallest limit
+S3_POST_MAX_BYTES = 5 * 1024**3
+EXPORT_MIN_BYTES = 1024**2
+API_EXPORT_ACTIONS = ("s3:PutObject",)
+WORKER_EXPORT_ACTIONS = ("s3:GetObject", "s3:DeleteObject")
 #: Actions no task role may ever hold.
-FORBIDDEN_TASK_ACTIONS = ("sqs:CreateQueue", "sqs:ListQueues", "sqs:DeleteQueue", "sqs:PurgeQueue")
+FORBIDDEN_TASK_ACTIONS = (
+    "sqs:CreateQueue", "sqs:ListQueues", "sqs:DeleteQueue", "sqs:PurgeQueue", "s3:ListBucket", "s3:ListAllMyBuckets",
+)
 #: The only action that may be granted on Resource "*" (AWS offers no resource-level scoping).
 STAR_RESOURCE_ACTIONS = ("ecr:GetAuthorizationToken",)
 

@@ -33,6 +33,12 @@ class MonitoredResources:
     target_group_arn_suffix: Any
     """api target group ``targetgroup/<name>/<id>`` (``TargetGroup`` dimension). Required."""
 
+    emf_namespace: Any = None
+    """Namespace of the app's EMF metrics; with it, the app metrics are alarmed on too. Default: none."""
+
+    emf_dimensions: Any = None
+    """The app's total dimension set ``{"ServiceName", "Environment"}`` (healthkit.metrics). Default: none."""
+
     def resolved(self) -> pulumi.Output[MonitoredResources]:
         """The same names with every Input resolved to a plain string."""
         names = {f.name: getattr(self, f.name) for f in fields(self)}

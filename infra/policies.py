@@ -95,26 +95,72 @@ def _database_secret_statement(database_secret_arn: str) -> dict:
     }
 
 
-def api_task_policy(*, queue_arn: str, database_secret_arn: str) -> dict:
-    """The api task role: enqueue to the stack's queue and read its attributes (readiness), and
-    read the database secret."""
+def exports_objects_arn(exports_bucket_arn: str) -> str:
+    """Every object under the exports prefix of the exports bucket (never the bucket itself)."""
+    return f"{exports_bucket_arn}/{inv.EXPORTS_PREFIX}*"
+
+
+def _exports_statement(sid: str, actions: Sequence[str], exports_bucket_arn: str) -> dict:
+    return {"Sid": sid, "Effect": "Allow", "Action": list(actions), "Resource": [exports_objects_arn(exports_bucket_arn)]}
+
+
+def api_task_policy(*, queue_arn: str, database_secret_arn: str, exports_bucket_arn: str) -> dict:
+    """The api task role: enqueue to the stack's queue and read its attributes (readiness), read
+    the database secret, and put objects under ``exports/`` (what its presigned uploads need; the
+    POST policy it signs pins each one to ``exports/<owner>/<export>``: owner scoping is the app's)."""
     return _doc({
         "Sid": "EnqueueImports",
         "Effect": "Allow",
         "Action": list(inv.API_QUEUE_ACTIONS),
         "Resource": [queue_arn],
-    }, _database_secret_statement(database_secret_arn))
+    }, _database_secret_statement(database_secret_arn),
+        _exports_statement("PresignExportUploads", inv.API_EXPORT_ACTIONS, exports_bucket_arn))
 
 
-def worker_task_policy(*, queue_arn: str, database_secret_arn: str) -> dict:
+def worker_task_policy(*, queue_arn: str, database_secret_arn: str, exports_bucket_arn: str) -> dict:
     """The worker task role: consume the stack's queue (receive, delete, extend visibility),
-    read its attributes, and send (Celery retries re-publish); read the database secret."""
+    read its attributes, and send (Celery retries re-publish); read the database secret; read
+    and delete uploaded exports (no write, no list)."""
     return _doc({
         "Sid": "ConsumeImports",
         "Effect": "Allow",
         "Action": list(inv.WORKER_QUEUE_ACTIONS),
         "Resource": [queue_arn],
-    }, _database_secret_statement(database_secret_arn))
+    }, _database_secret_statement(database_secret_arn),
+        _exports_statement("ReadAndDeleteExports", inv.WORKER_EXPORT_ACTIONS, exports_bucket_arn))
+
+
+def deny_insecure_transport_bucket_policy(*, bucket_arn: str) -> dict:
+    """Bucket policy denying every request that does not use TLS (aws:SecureTransport false)."""
+    return _doc({
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Action": "s3:*",
+        "Resource": [bucket_arn, f"{bucket_arn}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    })
+
+
+def exports_lifecycle_rules(*, retention_days: int) -> list[dict]:
+    """The exports bucket's lifecycle (S3 PutBucketLifecycleConfiguration rule shapes): uploads
+    expire ``retention_days`` after they were written (the worker deletes each one once read;
+    this catches uploads never completed or not deleted), and incomplete multipart uploads are
+    aborted after one day."""
+    return [
+        {
+            "ID": "expire-exports",
+            "Status": "Enabled",
+            "Filter": {"Prefix": inv.EXPORTS_PREFIX},
+            "Expiration": {"Days": retention_days},
+        },
+        {
+            "ID": "abort-incomplete-multipart-uploads",
+            "Status": "Enabled",
+            "Filter": {"Prefix": ""},
+            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+        },
+    ]
 
 
 def deny_insecure_transport_queue_policy(*, queue_arn: str) -> dict:

@@ -34,6 +34,8 @@ CONTRACT_PLAIN_VARIABLES = (
     "AWS_EMF_SERVICE_NAME",
     "AWS_EMF_ENVIRONMENT",
     "HEALTHKIT_ADMIN_ENABLED",
+    "HEALTHKIT_EXPORTS_BUCKET",
+    "HEALTHKIT_EXPORT_MAX_BYTES",
 )
 #: docs/runtime-contract.md, "Secrets"
 CONTRACT_SECRETS = ("DJANGO_SECRET_KEY", "DB_USER", "DB_PASSWORD")
@@ -65,6 +67,8 @@ def contract_environment(
     soft_shutdown_timeout: float = 5,
     environment_name: str = "dev",
     chunk_max_attempts: int = 5,
+    exports_bucket: str = "healthkit-exports-test",
+    export_max_bytes: int = 2 * 1024**3,
 ) -> dict[str, str]:
     """Exactly the contract's variables (plain + secrets), for DJANGO_ENV=prod (every stack's mode).
 
@@ -97,6 +101,8 @@ def contract_environment(
         "AWS_EMF_SERVICE_NAME": "healthkit",
         "AWS_EMF_ENVIRONMENT": "Local",
         "HEALTHKIT_ADMIN_ENABLED": "false",
+        "HEALTHKIT_EXPORTS_BUCKET": exports_bucket,
+        "HEALTHKIT_EXPORT_MAX_BYTES": str(export_max_bytes),
     }
     secrets = {
         "DJANGO_SECRET_KEY": TEST_SECRET_KEY,

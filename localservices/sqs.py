@@ -100,20 +100,28 @@ class MotoServer:
         """What a process needs to talk to this server as the app would to SQS."""
         return {
             "AWS_ENDPOINT_URL_SQS": self.endpoint_url,
+            "AWS_ENDPOINT_URL_S3": self.endpoint_url,
             "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
             "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
             "AWS_REGION": REGION,
             "AWS_DEFAULT_REGION": REGION,
         }
 
-    def sqs_client(self):
+    def client(self, service: str):
+        """A boto3 client of `service` on this server, with the dummy credentials."""
         return boto3.client(
-            "sqs",
+            service,
             endpoint_url=self.endpoint_url,
             region_name=REGION,
             aws_access_key_id=ACCESS_KEY_ID,
             aws_secret_access_key=SECRET_ACCESS_KEY,
         )
+
+    def s3_client(self):
+        return self.client("s3")
+
+    def sqs_client(self):
+        return self.client("sqs")
 
 
 @dataclass(frozen=True)

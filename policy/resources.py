@@ -15,6 +15,7 @@ from typing import Any
 
 QUEUE = "aws:sqs/queue:Queue"
 QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
+BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 IAM_POLICY = "aws:iam/policy:Policy"
@@ -79,7 +80,7 @@ def statements(document: Any) -> list[dict]:
 
 def iam_documents(resources: Iterable[Resource]) -> Iterator[tuple[Resource, str, Any]]:
     """Every policy document the resources carry: ``(resource, kind, document)`` with kind
-    ``permissions`` (identity policies), ``trust`` (assume-role) or ``resource`` (queue policies)."""
+    ``permissions`` (identity policies), ``trust`` (assume-role) or ``resource`` (queue and bucket policies)."""
     for r in resources:
         if r.type in (ROLE_POLICY, IAM_POLICY) and r.props.get("policy"):
             yield r, "permissions", r.props["policy"]
@@ -89,7 +90,7 @@ def iam_documents(resources: Iterable[Resource]) -> Iterator[tuple[Resource, str
             for inline in as_list(r.props.get("inlinePolicies")):
                 if isinstance(inline, Mapping) and inline.get("policy"):
                     yield r, "permissions", inline["policy"]
-        elif r.type in (QUEUE_POLICY, QUEUE) and r.props.get("policy"):
+        elif r.type in (QUEUE_POLICY, QUEUE, BUCKET_POLICY) and r.props.get("policy"):
             yield r, "resource", r.props["policy"]
 
 
@@ -113,3 +114,12 @@ def container_env(container: dict) -> dict[str, str]:
 def is_worker(container: dict) -> bool:
     command = container.get("command") or []
     return container.get("name") == "worker" or (command[:1] == ["celery"] and "worker" in command)
+
+
+def denies_insecure_transport(document: Any) -> bool:
+    """True when a resource policy denies requests without TLS (aws:SecureTransport false)."""
+    for s in statements(document):
+        condition = (s.get("Condition") or {}).get("Bool") or {}
+        if s.get("Effect") == "Deny" and str(condition.get("aws:SecureTransport")).lower() == "false":
+            return True
+    return False

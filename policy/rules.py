@@ -16,9 +16,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from infra import invariants as inv
+from policy.bucket_rules import buckets_private_encrypted_tls_only, export_grants_problems
 from policy.resources import (
     DB_INSTANCE,
     IAM_POLICY,
@@ -39,9 +39,9 @@ from policy.resources import (
     as_list,
     container_definitions,
     container_env,
+    denies_insecure_transport,
     is_worker,
     json_value,
-    statements,
 )
 
 
@@ -231,20 +231,12 @@ def queue_has_dead_letter_queue(resources: Sequence[Resource]) -> list[str]:
     return out
 
 
-def _denies_insecure_transport(document: Any) -> bool:
-    for s in statements(document):
-        condition = (s.get("Condition") or {}).get("Bool") or {}
-        if s.get("Effect") == "Deny" and str(condition.get("aws:SecureTransport")).lower() == "false":
-            return True
-    return False
-
-
 def queue_denies_insecure_transport(resources: Sequence[Resource]) -> list[str]:
     protected = {p.props.get("queueUrl") for p in _of(resources, QUEUE_POLICY)
-                 if _denies_insecure_transport(p.props.get("policy"))}
+                 if denies_insecure_transport(p.props.get("policy"))}
     out = []
     for q in _of(resources, QUEUE):
-        if q.props.get("url") in protected or _denies_insecure_transport(q.props.get("policy")):
+        if q.props.get("url") in protected or denies_insecure_transport(q.props.get("policy")):
             continue
         out.append(f"queue {q.name}: no policy denying requests without TLS (aws:SecureTransport false)")
     return out
@@ -288,14 +280,16 @@ def task_roles_least_privilege(resources: Sequence[Resource]) -> list[str]:
         grants = _role_grants(resources, td.props.get("taskRoleArn"))
         actions = set(grants)
         sqs = {a for a in actions if a.startswith("sqs:")}
+        s3 = {a for a in actions if a.startswith("s3:")}
+        out += export_grants_problems(resources, name=td.name, kind=kind, grants=grants)
         if sqs - allowed:
             out.append(f"{td.name} ({kind}) task role holds {sorted(sqs - allowed)}; allowed: {sorted(allowed)}")
         if allowed - sqs:
             out.append(f"{td.name} ({kind}) task role lacks {sorted(allowed - sqs)}")
         secret_actions = set(inv.DATABASE_SECRET_ACTIONS)
-        if actions - sqs - secret_actions:
-            out.append(f"{td.name} ({kind}) task role holds {sorted(actions - sqs - secret_actions)}; beyond SQS it "
-                       f"may only {sorted(secret_actions)} the database secret")
+        if actions - sqs - s3 - secret_actions:
+            out.append(f"{td.name} ({kind}) task role holds {sorted(actions - sqs - s3 - secret_actions)}; beyond "
+                       f"SQS and exports it may only {sorted(secret_actions)} the database secret")
         database_secret = {container_env(c).get(DATABASE_SECRET_VARIABLE) for c in container_definitions(td)} - {None}
         for action in secret_actions & actions:
             if grants[action] != database_secret:
@@ -351,8 +345,12 @@ RULES: tuple[Rule, ...] = (
     Rule("sqs-scoped-to-stack-queues", "Every SQS statement names only queues of this stack.",
          "stack", sqs_statements_scoped_to_stack_queues),
     Rule("task-roles-least-privilege",
-         "api: SendMessage + GetQueueAttributes; worker: Receive, Delete, ChangeVisibility, GetAttributes, Send.",
+         "api: SendMessage + GetQueueAttributes, PutObject on exports/*; worker: Receive, Delete, ChangeVisibility, "
+         "GetAttributes, Send, GetObject + DeleteObject on exports/*.",
          "stack", task_roles_least_privilege),
+    Rule("buckets-private-encrypted-tls-only",
+         "Every bucket blocks public access, disables ACLs, is encrypted, denies non-TLS requests and expires uploads.",
+         "stack", buckets_private_encrypted_tls_only),
     Rule("environment-parity", "Every container of both task definitions has the same image, environment and secrets.",
          "stack", environment_parity),
 )

@@ -39,6 +39,23 @@ _XML_MESSAGE = re.compile(r"<Message>(.*?)</Message>", re.S)
 
 # --- The server side (runs in the child process) -----------------------------------------------
 
+#: S3's REST calls on an object (path /bucket/key) by method, as IAM names them (HEAD is
+#: authorized as GetObject, a multipart upload's parts as PutObject)
+_S3_OBJECT_ACTIONS = {"GET": "GetObject", "HEAD": "GetObject", "PUT": "PutObject", "POST": "PutObject",
+                      "DELETE": "DeleteObject"}
+
+
+def _s3_action(environ: dict, path: str) -> str:
+    """The IAM action of an S3 object call, ListBucket for a plain GET of a bucket; else empty."""
+    method, parts = environ.get("REQUEST_METHOD", ""), path.strip("/").split("/", 1)
+    if len(parts) == 2 and parts[1]:
+        return _S3_OBJECT_ACTIONS.get(method, "")
+    query = environ.get("QUERY_STRING", "")
+    return "ListBucket" if method == "GET" and all(k in ("list-type", "prefix", "max-keys", "continuation-token",
+                                                         "encoding-type", "delimiter", "start-after", "fetch-owner")
+                                                 for k in parse_qs(query, keep_blank_values=True)) else ""
+
+
 def _request_fields(environ: dict, body: bytes) -> dict:
     """Service, region, access key, action and target of a signed request (best effort)."""
     match = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
@@ -62,10 +79,13 @@ def _request_fields(environ: dict, body: bytes) -> dict:
         action = params["Action"]
     elif "/operation/" in path:  # smithy-rpc-v2-cbor (CloudWatch)
         action = path.rsplit("/", 1)[-1]
+    elif service == "s3" and _s3_action(environ, path):
+        action = _s3_action(environ, path)
+        params = {"Object": path.lstrip("/")}
     else:
         action = f"{environ.get('REQUEST_METHOD')} {path}"
     fields = {"key": key, "region": region, "service": service, "action": action}
-    for name in ("QueueUrl", "SecretId", "logGroupName", "RoleArn"):
+    for name in ("QueueUrl", "SecretId", "logGroupName", "RoleArn", "Object"):
         if isinstance(params.get(name), str):
             fields["target"] = params[name]
             break

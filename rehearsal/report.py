@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from rehearsal.deploy import Outcome
 from rehearsal.environment import Override
@@ -37,6 +38,8 @@ class Report:
     sync: BatchAudit | None = None
     rotation: RotationAudit | None = None
     """The password rotation under the running services, and the sync after it."""
+    export: Any = None
+    """The export step's ExportAudit (rehearsal.export_step)."""
     queues_after: dict[str, dict[str, int]] = field(default_factory=dict)
     calls: dict[str, dict[str, Counter]] = field(default_factory=dict)
     """SQS (and other) calls per principal: ``{"api": {"allowed": Counter, "denied": Counter}}``."""
@@ -146,6 +149,9 @@ def render(report: Report) -> str:
         for name, depth in report.queues_after.items():
             out.append(f"  after: {name}: {depth.get('visible', 0)} visible, {depth.get('in_flight', 0)} in flight")
 
+    if report.export:
+        out += _section("Export (export.zip through the presigned POST, read by the worker)")
+        out.append(f"  {report.export.line()}")
     if report.rotation:
         r = report.rotation
         out += _section("Database password rotation (under the running api and worker)")

@@ -10,7 +10,9 @@
    answers the load balancer's health check path; ``GET /readyz`` must be 200;
 7. start worker: ``worker`` until its health check command passes; the two task definitions
    must share one environment block;
-8. sync: a synthetic HealthKit sync through the api, then the queue must be empty;
+8. sync: a synthetic HealthKit sync through the api, then the queue must be empty; an export
+   (a synthetic export.zip) uploaded with the api's presigned POST to the exports bucket, read
+   by the worker into a batch and deleted (:mod:`rehearsal.export_step`);
    then the database password rotates under the running api and worker (new password in the
    local PostgreSQL and in the emulator's secret, old one refused, sessions ended) and a second
    sync of new samples must complete, both services having read the secret again
@@ -56,6 +58,7 @@ from rehearsal.report import Report
 from rehearsal.runners import image_runner
 from rehearsal.steps import RehearsalFailed, StepFailed, Steps, tail
 from rehearsal.sync import SyncPlan
+from rehearsal.export_step import export_step, exports_bucket
 from rehearsal.sync_steps import SYNC_USER, rotation_step, sync_step
 from rehearsal.tasks import LocalContainer, LocalTask
 
@@ -117,7 +120,7 @@ def _probes(live: Live, report: Report) -> None:
     queue_url, dlq_url = queue_urls(live.run)
     report.probes = run_probes(
         live.emulator, {API: live.credentials[f"{API} probe"], WORKER: live.credentials[f"{WORKER} probe"]},
-        queue_url=queue_url, dlq_url=dlq_url)
+        queue_url=queue_url, dlq_url=dlq_url, bucket=exports_bucket(live))
 
 
 def _task(live: Live, service: str, report: Report) -> LocalTask:
@@ -301,6 +304,8 @@ def rehearse(
                     _worker_settled(live, report)
                 with steps.step("sync"):
                     sync_step(live, report, plan, say)
+                with steps.step("export: upload an export.zip, the worker reads it"):
+                    export_step(live, report, say)
                 with steps.step("rotate the database password, then sync again"):
                     rotation_step(live, report, plan, say)
                 with steps.step("worker health"):

@@ -33,7 +33,7 @@ def _api_token(live: Live) -> str:
     return token
 
 
-def _client(live: Live):
+def api_client(live: Live):
     api = live.tasks[API].containers[-1]
     host, scheme = api_address(live.run)
     return alb_client(f"http://127.0.0.1:{api.local_port}", live.token, host=host, scheme=scheme)
@@ -42,7 +42,7 @@ def _client(live: Live):
 def sync_step(live: Live, report: Report, plan: SyncPlan, say: Callable[[str], None]) -> None:
     """A synthetic sync through the api as its user; then every message must have been deleted."""
     live.token = _api_token(live)
-    client = _client(live)
+    client = api_client(live)
     api = live.tasks[API].containers[-1]
     queue_url, dlq_url = queue_urls(live.run)
     api_queue = plain_environment(api.definition).get(QUEUE_VARIABLE, "")
@@ -77,7 +77,7 @@ def rotation_step(live: Live, report: Report, plan: SyncPlan, say: Callable[[str
     after = replace(plan, samples=plan.rotation_samples, duplicates=0, first_sample=plan.first_sample + plan.samples)
 
     def sync():
-        return synthetic_sync(_client(live), after, watch=live.watch, stalled=lambda answers: StepFailed(
+        return synthetic_sync(api_client(live), after, watch=live.watch, stalled=lambda answers: StepFailed(
             f"the sync after the rotation stalled: {answers}"), say=say)
 
     report.rotation = rehearse_rotation(emulator=live.emulator, database=live.database, secret_arn=secret_arn,

@@ -22,6 +22,7 @@ from infra.containers import (
     worker_container_definitions,
 )
 from infra.dashboard import Dashboard, DashboardArgs
+from infra.exports_bucket import ExportsBucket, ExportsBucketArgs
 from infra.monitoring import MonitoredResources
 from infra.database import Database, DatabaseArgs
 from infra.iam import TaskRoles, TaskRolesArgs
@@ -50,7 +51,7 @@ WORKER_SERVICE = "worker"
 OUTPUT_NAMES = (
     "apiUrl", "queueUrl", "deadLetterQueueUrl", "repositoryUrl", "image", "clusterName",
     "apiServiceName", "workerServiceName", "dashboardUrl", "alarmTopicArn", "logGroupName",
-    "databaseHost",
+    "databaseHost", "exportsBucketName",
 )
 
 
@@ -117,6 +118,12 @@ def deploy(s: Settings) -> dict[str, pulumi.Output]:
         protect=protect,
         tags=tags,
     ))
+    exports = ExportsBucket("exports", ExportsBucketArgs(
+        bucket_prefix=f"{s.name_prefix}-exports-",
+        retention_days=s.export_retention_days,
+        force_destroy=not protect,
+        tags=tags,
+    ))
     roles = TaskRoles("iam", TaskRolesArgs(
         account_id=registry.registry_id,
         region=s.region,
@@ -125,6 +132,7 @@ def deploy(s: Settings) -> dict[str, pulumi.Output]:
         secret_arns=[secrets.django_secret_key_arn],
         queue_arn=queue.arn,
         database_secret_arn=database.secret_arn,
+        exports_bucket_arn=exports.arn,
         permissions_boundary=_policy_arn(s.role_permissions_boundary, registry.registry_id),
         name_prefix=s.name_prefix,
         tags=tags,
@@ -146,6 +154,7 @@ def deploy(s: Settings) -> dict[str, pulumi.Output]:
         image=registry.image_ref, queue_url=queue.url, db_host=database.host, db_port=database.port,
         alb_dns=web.dns_name, log_group=cluster.log_group_name,
         django_secret=secrets.django_secret_key_arn, db_secret=database.secret_arn,
+        exports_bucket=exports.bucket_name,
     ).apply(lambda v: shared_container_settings(
         image=v["image"],
         environment=EnvironmentInputs(
@@ -167,6 +176,8 @@ def deploy(s: Settings) -> dict[str, pulumi.Output]:
             emf_namespace=s.emf_namespace,
             emf_service_name=s.emf_service_name,
             admin_enabled=bool(s.admin_allowed_cidrs),
+            exports_bucket=v["exports_bucket"],
+            export_max_bytes=s.export_max_bytes,
         ),
         secrets=SecretInputs(django_secret_key_arn=v["django_secret"]),
         log_group_name=v["log_group"],
@@ -244,6 +255,8 @@ def deploy(s: Settings) -> dict[str, pulumi.Output]:
         worker_service_name=worker.service_name,
         load_balancer_arn_suffix=web.load_balancer_arn_suffix,
         target_group_arn_suffix=web.target_group_arn_suffix,
+        emf_namespace=s.emf_namespace,
+        emf_dimensions={"ServiceName": s.emf_service_name, "Environment": s.environment},
     )
     alarms = Alarms("alarms", AlarmsArgs(
         prefix=s.name_prefix,
@@ -255,6 +268,7 @@ def deploy(s: Settings) -> dict[str, pulumi.Output]:
             api_latency_p95_ms=s.alarm_api_latency_p95_ms,
             cpu_percent=s.alarm_cpu_percent,
             memory_percent=s.alarm_memory_percent,
+            failed_exports=s.alarm_failed_exports,
         ),
         email=s.alarm_email,
         email_is_secret="alarmEmail" in s.secret_keys,
@@ -282,6 +296,7 @@ def deploy(s: Settings) -> dict[str, pulumi.Output]:
         "alarmTopicArn": alarms.topic_arn,
         "logGroupName": cluster.log_group_name,
         "databaseHost": database.host,
+        "exportsBucketName": exports.bucket_name,
     }
     assert tuple(outputs) == OUTPUT_NAMES
     return outputs

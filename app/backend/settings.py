@@ -269,6 +269,42 @@ if HEALTHKIT_DATABASE_WAIT >= CELERY_TASK_SOFT_TIME_LIMIT:
         f"CELERY_TASK_SOFT_TIME_LIMIT ({CELERY_TASK_SOFT_TIME_LIMIT})"
     )
 
+# --- Exports: the Health app's export.zip, uploaded to S3, read by a worker (healthkit.exports) ----
+
+# the stack's private bucket; empty: POST /api/v1/exports answers that exports are not configured
+HEALTHKIT_EXPORTS_BUCKET = env.string("HEALTHKIT_EXPORTS_BUCKET")
+# bytes an upload may hold (the presigned POST's content-length-range): 2 GiB by default
+HEALTHKIT_EXPORT_MAX_BYTES = env.integer("HEALTHKIT_EXPORT_MAX_BYTES", default=2 * 1024**3, minimum=1)
+HEALTHKIT_EXPORT_UPLOAD_EXPIRES = env.integer("HEALTHKIT_EXPORT_UPLOAD_EXPIRES", default=3600, minimum=60)  # seconds
+# zip bomb caps: bytes export.xml may inflate to, and times its compressed size
+HEALTHKIT_EXPORT_MAX_XML_BYTES = env.integer("HEALTHKIT_EXPORT_MAX_XML_BYTES", default=8 * 1024**3, minimum=1)
+HEALTHKIT_EXPORT_MAX_RATIO = env.integer("HEALTHKIT_EXPORT_MAX_RATIO", default=100, minimum=1)
+HEALTHKIT_EXPORT_READ_BLOCK_BYTES = env.integer("HEALTHKIT_EXPORT_READ_BLOCK_BYTES", default=8 * 1024**2, minimum=4096)
+# chunks written per commit of the reading (each commit stores the resume point with them)
+HEALTHKIT_EXPORT_CHUNKS_PER_COMMIT = env.integer("HEALTHKIT_EXPORT_CHUNKS_PER_COMMIT", default=5, minimum=1)
+# seconds between commits when few samples come (the progress and the lease stay fresh)
+HEALTHKIT_EXPORT_HEARTBEAT = env.number("HEALTHKIT_EXPORT_HEARTBEAT", default=10.0, minimum=0.1)
+# seconds without a commit after which a reading export is taken over (its worker is gone)
+HEALTHKIT_EXPORT_STALE_AFTER = env.number("HEALTHKIT_EXPORT_STALE_AFTER", default=120.0, minimum=1.0)
+if HEALTHKIT_EXPORT_STALE_AFTER <= HEALTHKIT_EXPORT_HEARTBEAT:
+    env.invalid(
+        f"HEALTHKIT_EXPORT_STALE_AFTER ({HEALTHKIT_EXPORT_STALE_AFTER:g}) must be above "
+        f"HEALTHKIT_EXPORT_HEARTBEAT ({HEALTHKIT_EXPORT_HEARTBEAT:g})"
+    )
+# the reading task's own time limits (seconds): a soft limit commits and sends the task again
+HEALTHKIT_EXPORT_TIME_LIMIT = env.integer("HEALTHKIT_EXPORT_TIME_LIMIT", default=3600, minimum=2)
+HEALTHKIT_EXPORT_SOFT_TIME_LIMIT = env.integer(
+    "HEALTHKIT_EXPORT_SOFT_TIME_LIMIT", default=HEALTHKIT_EXPORT_TIME_LIMIT - 60, minimum=1
+)
+if HEALTHKIT_EXPORT_SOFT_TIME_LIMIT >= HEALTHKIT_EXPORT_TIME_LIMIT:
+    env.invalid(
+        f"HEALTHKIT_EXPORT_SOFT_TIME_LIMIT ({HEALTHKIT_EXPORT_SOFT_TIME_LIMIT}) must be below "
+        f"HEALTHKIT_EXPORT_TIME_LIMIT ({HEALTHKIT_EXPORT_TIME_LIMIT})"
+    )
+# claims of one export (a crash, a takeover or a soft time limit each count) before it ends failed
+HEALTHKIT_EXPORT_MAX_ATTEMPTS = env.integer("HEALTHKIT_EXPORT_MAX_ATTEMPTS", default=20, minimum=1)
+HEALTHKIT_EXPORT_REJECTED_LISTED = env.integer("HEALTHKIT_EXPORT_REJECTED_LISTED", default=100, minimum=0)
+
 # --- API -----------------------------------------------------------------------------------
 
 # The admin is routed only when enabled (prod: off; the ALB also keeps /admin off the internet

@@ -46,6 +46,7 @@ class ChunkSweeper(bootsteps.StartStopStep):
         self._thread.start()
 
     def _run(self) -> None:
+        from healthkit.services.exports import exports_sweep
         from healthkit.sweeper import chunks_sweep
 
         first = True
@@ -53,6 +54,7 @@ class ChunkSweeper(bootsteps.StartStopStep):
             first = False
             try:
                 chunks_sweep()
+                exports_sweep()
             except Exception as exc:  # the next tick tries again
                 logger.warning("chunk sweep failed: %s: %s", type(exc).__name__, str(exc).splitlines()[:1])
             finally:

@@ -73,10 +73,14 @@ class ImportDetailApi(APIView):
         batch = import_batch_get(user=request.user, batch_id=batch_id)
         if batch is None:
             raise NotFound()
-        for name, count in import_batch_chunk_states(batch=batch).items():
-            setattr(batch, name, count)
-        data = ImportStatusSerializer(batch).data | {"errors": import_batch_errors(batch=batch)}
-        return Response(data)
+        return Response(batch_status_data(batch))
+
+
+def batch_status_data(batch) -> dict:
+    """A batch's status answer: counts, chunk states (waiting, running, stalled) and chunk errors."""
+    for name, count in import_batch_chunk_states(batch=batch).items():
+        setattr(batch, name, count)
+    return ImportStatusSerializer(batch).data | {"errors": import_batch_errors(batch=batch)}
 
 
 class SamplePagination(CursorPagination):

@@ -9,4 +9,4 @@ class HealthkitConfig(AppConfig):
     def ready(self) -> None:
         # Register the Celery tasks in every process (api, worker, commands): healthkit.enqueue
         # sends them by name, without importing the tasks module (which imports the services).
-        from healthkit import tasks  # noqa: F401
+        from healthkit import export_tasks, tasks  # noqa: F401

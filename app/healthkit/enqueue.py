@@ -9,8 +9,15 @@ from celery import current_app
 
 #: the Celery task name of a chunk's import (the message's `task` header on the queue)
 IMPORT_CHUNK_TASK = "healthkit.import_chunk"
+#: the Celery task name of an export's reading (healthkit.export_tasks)
+EXPORT_READ_TASK = "healthkit.read_export"
 
 
 def chunk_enqueue(chunk_id: str) -> None:
     """Send `healthkit.import_chunk(chunk_id)` (one argument: the chunk id as a string)."""
     current_app.tasks[IMPORT_CHUNK_TASK].delay(chunk_id)
+
+
+def export_enqueue(export_id: str) -> None:
+    """Send `healthkit.read_export(export_id)` (one argument: the export id as a string)."""
+    current_app.tasks[EXPORT_READ_TASK].delay(export_id)

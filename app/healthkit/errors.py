@@ -112,3 +112,20 @@ UNIT_EXAMPLES = {
     "s": "s (min, hr, d, ms)",
     "mg/dL": "mg/dL (mmol<180.15588>/L, g/L)",
 }
+
+# --- exports (healthkit.services.exports): the export's `error` ---
+EXPORT_REQUEST_INVALID = "the export request is invalid"
+EXPORT_CONTENT_TYPE = "must be one of {allowed}"
+EXPORT_NOT_AWAITING = "the export is {status}: only an export awaiting its upload can be completed"
+EXPORT_NOT_CONFIGURED = "exports are not configured on this server (HEALTHKIT_EXPORTS_BUCKET is empty)"
+EXPORT_NOT_UPLOADED = "no uploaded file was found for this export; upload it with the presigned POST, then complete"
+EXPORT_REPLACED = "the uploaded file was replaced while it was read (a new upload to the same export); create a new export for it"
+EXPORT_TOO_LARGE = "the uploaded file is {size} bytes, over the limit of {limit} bytes"
+EXPORT_NO_XML = "the zip holds no export.xml (the Health app writes {member})"
+EXPORT_ZIP_INVALID = "the file is not a readable zip: {reason}"
+EXPORT_ZIP_BOMB = "export.xml inflates past {limit} bytes (the cap on its size and on its compression ratio): refused as a zip bomb"
+EXPORT_XML_ENTITIES = "export.xml declares entities, which are refused (an XML bomb such as billion laughs): {reason}"
+EXPORT_XML_MALFORMED = "export.xml is not well-formed XML: {reason}"
+EXPORT_TOO_MANY_SAMPLES = "the export holds more than {limit} samples (the most one batch numbers)"
+EXPORT_ATTEMPTS_EXHAUSTED = "reading stopped after {attempts} attempts (a worker lost each time): {error}"
+EXPORT_PARTIAL = "; the {samples} samples read before it ({chunks} chunks) were imported and are counted on the batch"

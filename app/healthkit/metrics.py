@@ -10,6 +10,8 @@ CloudWatch Logs turns each line into metrics in namespace AWS_EMF_NAMESPACE (Hea
 | `RecordsImported` | Count (rows created) | finalized batch | same |
 | `DuplicateRecords` | Count (samples already stored) | finalized batch | same |
 | `DeduplicationHitRate` | Percent of the batch's imported samples that were duplicates | finalized batch | same |
+| `ExportsFailed` | Count (1 or 0) | export read to its end (Outcome `read` or `failed`) | same |
+| `ExportSamplesRead` | Count | export read to its end | same |
 
 Every line carries two dimension sets: (ServiceName, Environment) for totals and
 (ServiceName, Environment, Outcome) per outcome. Environment is HEALTHKIT_ENVIRONMENT (the
@@ -116,4 +118,17 @@ def batch_finalized_record(batch) -> None:
             "chunks_total": batch.chunks_total,
             "chunks_failed": batch.chunks_failed,
         },
+    )
+
+
+def export_metrics(*, failed: bool, samples: int) -> list[Metric]:
+    """The metrics of one export that has ended (read, or failed)."""
+    return [Metric("ExportsFailed", 1 if failed else 0, "Count"), Metric("ExportSamplesRead", samples, "Count")]
+
+
+def export_finished_record(export) -> None:
+    _write_safely(
+        export_metrics(failed=export.status == "failed", samples=export.samples_read),
+        outcome=export.status,
+        properties={"export_id": str(export.pk), "batch_id": str(export.batch_id), "chunks_queued": export.chunks_queued},
     )

@@ -68,6 +68,8 @@ class AppleHealthImportBatch(models.Model):
     sequence = models.BigIntegerField(unique=True, null=True, blank=True)
     #: snapshot of the failed chunks' errors, written when the batch is finalized
     errors = models.JSONField(default=list, blank=True)
+    #: False while chunks may still be appended (an export being read): only a sealed batch is finalized
+    sealed = models.BooleanField(default=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -342,3 +344,6 @@ class ThrottleCacheEntry(models.Model):
 
     class Meta:
         db_table = "healthkit_throttle_cache"
+
+
+from healthkit.exports.models import AppleHealthExport, ExportStatus  # noqa: E402,F401 - the export's model, registered with the app

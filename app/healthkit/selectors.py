@@ -6,13 +6,18 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from healthkit.models import AppleHealthImportBatch, ChunkStatus, HealthSample, HealthSampleChange
+from healthkit.models import AppleHealthExport, AppleHealthImportBatch, ChunkStatus, HealthSample, HealthSampleChange
 from healthkit.sweeper import stalled_chunks, sweep_limits
 
 
 def import_batch_get(*, user: AbstractBaseUser, batch_id) -> AppleHealthImportBatch | None:
     """The user's batch, or None (also for another user's batch)."""
     return AppleHealthImportBatch.objects.filter(owner=user, pk=batch_id).first()
+
+
+def export_get(*, user: AbstractBaseUser, export_id) -> AppleHealthExport | None:
+    """The user's export with its batch, or None (also for another user's export)."""
+    return AppleHealthExport.objects.filter(owner=user, pk=export_id).select_related("batch").first()
 
 
 def import_batch_errors(*, batch: AppleHealthImportBatch) -> list[dict]:

@@ -84,6 +84,9 @@ class ImportStatusSerializer(serializers.Serializer):
     records_stale = serializers.IntegerField(help_text="writes older than what is stored (a lower sync version...)")
     records_deleted = serializers.IntegerField(help_text="stored samples a deletion removed")
     progress = serializers.FloatField(help_text="fraction of chunks that have ended, 0 to 1")
+    sealed = serializers.BooleanField(
+        help_text="false while chunks are still being added (an export being read): progress may reach 1 before the end"
+    )
     chunks_queued = serializers.IntegerField(help_text="chunks waiting for an attempt")
     chunks_processing = serializers.IntegerField(help_text="chunks whose attempt runs (or was cut short)")
     chunks_stalled = serializers.IntegerField(

@@ -88,9 +88,7 @@ def import_document_parse(document: Any, *, limits: ImportLimits | None = None, 
     samples: list[SampleIn] = []
     problems: list[dict] = []
     for index, raw in enumerate(raw_samples):
-        sample_errors = sample_storage_problems(raw, index=index)
-        if not sample_errors:
-            sample, sample_errors = sample_parse(raw, index=index, limits=limits)
+        sample, sample_errors = sample_validate(raw, index=index, limits=limits)
         if sample_errors:
             problems.extend(sample_errors)
         else:
@@ -101,6 +99,14 @@ def import_document_parse(document: Any, *, limits: ImportLimits | None = None, 
     if not samples and not deletions:
         raise _invalid(_capped(problems + [{"field": "samples", "message": errors.NOTHING_VALID}]))
     return ImportRequest(samples=samples, deletions=deletions, rejected=_capped(problems))
+
+
+def sample_validate(raw: Any, *, index: int | None, limits: ImportLimits) -> tuple[SampleIn | None, list[dict]]:
+    """One sample of a request (or of an export) as the API takes it: (sample, []) or (None, problems)."""
+    problems = sample_storage_problems(raw, index=index)
+    if problems:
+        return None, problems
+    return sample_parse(raw, index=index, limits=limits)
 
 
 def _body_fields(document: Any, *, limits: ImportLimits) -> tuple[list, list]:

@@ -151,7 +151,7 @@ class CiAccess(pulumi.ComponentResource):
                 self.oidc_provider_arn),
             max_session_duration=MAX_SESSION_SECONDS,
             tags=TAGS, opts=child)
-        names = ["deploy-containers", "deploy-observability", "deploy-data", "deploy-network", "deploy-iam"]
+        names = ["deploy-containers", "deploy-observability", "deploy-data", "deploy-network", "deploy-iam", "deploy-exports"]
         if state:
             names.append("deploy-state")
         self.deploy_policies: dict[str, aws.iam.Policy] = {}

@@ -274,6 +274,18 @@ class Settings:
         "libpq sslmode (DB_SSLMODE): disable, allow, prefer, require, verify-ca or "
         "verify-full. Default: require.")
 
+    # --- Exports (the Health app's export.zip, uploaded to S3) ---
+    export_retention_days: int = setting(
+        "exportRetentionDays", "integer", 7,
+        "Days after which the exports bucket's lifecycle rule deletes an upload, whatever happened "
+        "to it (a worker deletes each export as soon as it is read; this catches uploads never "
+        "completed). 1-3650. Default: 7.")
+    export_max_bytes: int = setting(
+        "exportMaxBytes", "integer", 2 * 1024**3,
+        "Largest upload a presigned POST allows (HEALTHKIT_EXPORT_MAX_BYTES; its content-length-range), "
+        "bytes. 1 MiB (1048576) to 5 GiB (5368709120, S3's limit for one POST upload). "
+        "Default: 2147483648 (2 GiB).")
+
     # --- Logs, alarms, dashboard ---
     log_retention_days: int = setting(
         "logRetentionDays", "integer", 30,
@@ -298,6 +310,10 @@ class Settings:
         "alarmApiLatencyP95Ms", "integer", 2000,
         "Alarm when the api's p95 target response time exceeds this, milliseconds. > 0. "
         "Default: 2000.")
+    alarm_failed_exports: int = setting(
+        "alarmFailedExports", "integer", 1,
+        "Alarm when at least this many exports end `failed` within an hour (the app's "
+        "ExportsFailed metric). > 0. Default: 1.")
     alarm_cpu_percent: int = setting(
         "alarmCpuPercent", "integer", 85,
         "Alarm when a service's average CPU exceeds this, percent. 1-100. Default: 85.")

@@ -235,6 +235,10 @@ def validate(s: Settings, skip: set[str] = frozenset()) -> list[Violation]:
          s.db_ssl_mode in ("disable", "allow", "prefer", "require", "verify-ca", "verify-full"),
          "must be a libpq sslmode", "use require")
 
+    # Exports
+    in_range("exportRetentionDays", s.export_retention_days, 1, 3650)
+    in_range("exportMaxBytes", s.export_max_bytes, inv.EXPORT_MIN_BYTES, inv.S3_POST_MAX_BYTES, " bytes")
+
     # Logs and alarms
     rule("logRetentionDays", s.log_retention_days, s.log_retention_days in inv.LOG_RETENTION_DAYS,
          f"must be one of CloudWatch's retention values {list(inv.LOG_RETENTION_DAYS)}",
@@ -247,6 +251,7 @@ def validate(s: Settings, skip: set[str] = frozenset()) -> list[Violation]:
         ("alarmQueueDepth", s.alarm_queue_depth),
         ("alarmApi5xxCount", s.alarm_api_5xx_count),
         ("alarmApiLatencyP95Ms", s.alarm_api_latency_p95_ms),
+        ("alarmFailedExports", s.alarm_failed_exports),
     ):
         rule(key, value, value > 0, "alarm thresholds must be positive", "set a value > 0")
     for key, value in (("alarmCpuPercent", s.alarm_cpu_percent), ("alarmMemoryPercent", s.alarm_memory_percent)):

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from proof.aws_requests import access, containers, database, messaging, monitoring, network
+from proof.aws_requests import access, containers, database, messaging, monitoring, network, storage
 from proof.aws_requests.inputs import ApiRequest, Inputs, UnmappedInputError
 
 _MAPPERS: dict[str, Callable[[str, Inputs], list[ApiRequest]]] = {
     **messaging.MAPPERS, **containers.MAPPERS, **network.MAPPERS, **access.MAPPERS, **monitoring.MAPPERS,
-    **database.MAPPERS,
+    **database.MAPPERS, **storage.MAPPERS,
 }
 
 

@@ -76,6 +76,10 @@ NOT_CALLED: dict[tuple[str, str], tuple[Callable[[dict], bool], str]] = {
                                           "only with an instance or network interface (NAT gateways take the address)"),
     ("aws_eip", "ec2:DisassociateAddress"): (_absent("instance", "networkInterface"),
                                              "only with an instance or network interface"),
+    # terraform-provider-aws internal/service/s3/bucket.go reads a bucket's ACL (GetBucketAcl) and
+    # configurations, never an object's: the object calls pike lists are those of aws_s3_object
+    ("aws_s3_bucket", "s3:GetObjectAcl"): (lambda inputs: True, "an object's ACL is never read for a bucket"),
+    ("aws_s3_bucket", "s3:GetObject"): (lambda inputs: True, "an object is never read for a bucket"),
 }
 for _action in ("ec2:AssociateNatGatewayAddress", "ec2:DisassociateNatGatewayAddress",
                 "ec2:AssignPrivateNatGatewayAddress", "ec2:UnassignPrivateNatGatewayAddress"):

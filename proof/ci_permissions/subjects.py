@@ -286,6 +286,7 @@ BINDINGS: dict[str, Callable] = {
     "aws_db_parameter_group": _named("rds", "pg", "pg:{name}"),
     "aws_db_subnet_group": _named("rds", "subgrp", "subgrp:{name}"),
     "aws_s3_bucket": _bucket,
+    "aws_s3_bucket_lifecycle_configuration": _bucket,
     "aws_s3_bucket_ownership_controls": _bucket,
     "aws_s3_bucket_policy": _bucket,
     "aws_s3_bucket_public_access_block": _bucket,

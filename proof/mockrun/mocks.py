@@ -163,7 +163,9 @@ class MockAws(pulumi_mocks.Mocks):
         return key_id, {"arn": self.arn("kms", f"key/{key_id}"), "keyId": key_id}
 
     def _aws_s3_Bucket(self, logical, inputs):
-        bucket = inputs.get("bucket") or self._name(logical, inputs, key="bucket", max_len=63)
+        prefix = inputs.get("bucketPrefix")
+        bucket = inputs.get("bucket") or (prefix + _short_hash(logical, n=26) if prefix else
+                                          self._name(logical, inputs, key="bucket", max_len=63))
         return bucket, {"arn": f"arn:aws:s3:::{bucket}", "bucket": bucket}
 
     def _aws_iam_RolePolicy(self, logical, inputs):

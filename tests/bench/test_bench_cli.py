@@ -19,6 +19,8 @@ RATIOS = {
     "end_to_end_2_vs_1_worker_processes": None,
     "drain_project_vs_polling_interval_5": 10,
     "idle_receives_per_minute_per_worker": 4,
+    "export_task_minutes_1_3_gb_extrapolated": 10,
+    "export_worker_peak_rss_mib": 512,
 }
 
 
@@ -46,6 +48,9 @@ def test_the_quick_run_exits_0_and_writes_every_figure_and_ratio(tmp_path):
         assert result["requests"] == 2
         assert all(isinstance(result[name], Real) for name in ("samples_per_second", "latency_p50_s", "latency_p95_s"))
     assert [(run["worker_processes"], run["samples"]) for run in figures["end_to_end"]] == [(1, 1000), (2, 1000)]
+    assert figures["export"]["records"] == document["options"]["export_records"] == 5000
+    assert figures["export"]["samples"] > 0 and figures["export"]["xml_bytes"] > 0
+    assert all(isinstance(figures["export"][name], Real) for name in ("read_seconds", "peak_rss_mib", "extrapolated_read_minutes"))
 
     assert {name: ratio["target"] for name, ratio in document["ratios"].items()} == RATIOS
     for name, ratio in document["ratios"].items():

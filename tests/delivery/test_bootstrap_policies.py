@@ -298,6 +298,10 @@ PARLIAMENT_ACCEPTED = {
     # resources; this statement grants only AWS's default option groups (the instance is granted
     # by Databases), which parliament reads as a mismatch.
     ("deploy-data", "DefaultOptionGroups", "RESOURCE_MISMATCH"): "second resource of a multi-resource action",
+    # The stack puts the exports bucket's TLS-only policy (s3:PutBucketPolicy), which could also
+    # grant access to that bucket: only the project's exports buckets (<prefix>-*-exports-*), never
+    # the state bucket (deploy-state denies its policy changes) nor any other bucket.
+    ("deploy-exports", "ExportsBuckets", "RESOURCE_POLICY_PRIVILEGE_ESCALATION"): "the exports bucket's own policy",
 }
 
 
@@ -337,3 +341,18 @@ def test_managed_policies_fit_iams_size_limit():
         size = len("".join(json.dumps(document).split()))
         assert size < 6144, f"{name}: {size} characters (limit 6,144 without whitespace)"
     assert len("".join(json.dumps(P.preview_policy(SCOPE, STATE)).split())) < 10240
+
+
+def test_the_deploy_role_reaches_in_s3_only_the_stacks_exports_buckets_and_never_reads_their_objects():
+    document = deploy_documents()["deploy-exports"]
+    resources = {r for stmt in document["Statement"] for r in stmt["Resource"]}
+    assert resources == {"arn:aws:s3:::healthkit-*-exports-*", "arn:aws:s3:::healthkit-*-exports-*/*"}
+    actions = {a for stmt in document["Statement"] for a in stmt["Action"]}
+    assert not actions & {"s3:GetObject", "s3:PutObject", "s3:ListAllMyBuckets"}
+    assert not any(STATE.bucket_arn.startswith(r.rstrip("*")) for r in resources)
+
+
+def test_the_workload_boundary_lets_task_roles_reach_only_export_objects_in_s3():
+    (exports,) = [s for s in P.workload_boundary_policy(SCOPE)["Statement"] if any(a.startswith("s3:") for a in s["Action"])]
+    assert exports["Resource"] == ["arn:aws:s3:::healthkit-*-exports-*/exports/*"]
+    assert sorted(exports["Action"]) == ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]

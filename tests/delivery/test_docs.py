@@ -19,7 +19,8 @@ def test_every_alarm_of_the_stack_has_a_runbook_section():
 
     roles = {a.role for a in alarm_definitions(prefix="p", resources=MonitoredResources(
         queue_name="q", dlq_name="d", cluster_name="c", api_service_name="api", worker_service_name="worker",
-        load_balancer_arn_suffix="app/l/1", target_group_arn_suffix="targetgroup/t/1"), thresholds=AlarmThresholds())}
+        load_balancer_arn_suffix="app/l/1", target_group_arn_suffix="targetgroup/t/1", emf_namespace="HealthKitImport",
+        emf_dimensions={"ServiceName": "healthkit", "Environment": "dev"}), thresholds=AlarmThresholds())}
     headings = set(re.findall(r"^### `([a-z0-9-]+)`$", RUNBOOK, flags=re.MULTILINE))
     assert roles, "no alarms found"
     assert roles <= headings, f"alarms without a runbook entry: {sorted(roles - headings)}"

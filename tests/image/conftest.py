@@ -88,7 +88,8 @@ def task_containers() -> dict[str, dict]:
         db_ssl_mode="require", db_secret_arn="arn:d", region="us-east-1", queue_url="https://sqs/q", task_time_limit_seconds=300,
         task_soft_time_limit_seconds=240, worker_concurrency=2, worker_soft_shutdown_seconds=90,
         worker_heartbeat_max_age_seconds=60, import_chunk_size=1000, chunk_max_attempts=5, gunicorn_workers=2,
-        gunicorn_threads=4, emf_namespace="HealthKitImport", emf_service_name="healthkit")
+        gunicorn_threads=4, emf_namespace="HealthKitImport", emf_service_name="healthkit",
+        exports_bucket="healthkit-dev-exports-x", export_max_bytes=2 * 1024**3)
     shared = shared_container_settings(image="unused", environment=inputs,
                                        secrets=SecretInputs(django_secret_key_arn="arn:k"),
                                        log_group_name="/ecs/x", stream_prefix="healthkit")

@@ -19,7 +19,7 @@ def test_every_operational_alarm_exists(dev):
     assert {r.name.removeprefix("alarms-") for r in dev.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")} == {
         "queue-oldest-message-age", "queue-depth", "dlq-not-empty", "worker-tasks-below-desired", "api-5xx",
         "api-latency-p95", "api-unhealthy-targets", "api-cpu-high", "api-memory-high", "worker-cpu-high",
-        "worker-memory-high"}
+        "worker-memory-high", "exports-failed"}
 
 
 def test_every_alarm_notifies_the_topic_on_alarm_and_recovery(dev):

@@ -71,7 +71,7 @@ def test_queue_policies_match_set_queue_attributes(dev):
 def test_every_alarm_matches_put_metric_alarm(stacks):
     for run in stacks:
         sent = requests(run, "aws:cloudwatch/metricAlarm:MetricAlarm")
-        assert len(sent) == 11
+        assert len(sent) == 12
         assert all(q.operation == "PutMetricAlarm" and validate_request(q) == [] for q in sent)
 
 
@@ -141,4 +141,4 @@ def test_an_input_without_a_mapping_fails_loudly():
 
 def test_an_unknown_resource_type_fails_loudly():
     with pytest.raises(UnmappedInputError):
-        requests_for("aws:s3/bucket:Bucket", {})
+        requests_for("aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration", {})

@@ -40,7 +40,7 @@ def test_the_stacks_create_trust_permission_and_queue_policies(all_runs):
     for _, _, kind, _ in documents(all_runs[:1]):
         kinds[kind] = kinds.get(kind, 0) + 1
 
-    assert kinds == {"trust": 3, "permissions": 3, "resource": 2}
+    assert kinds == {"trust": 3, "permissions": 3, "resource": 3}  # 2 queue policies, the exports bucket's
 
 
 def test_every_policy_document_passes_parliament(all_runs):
@@ -80,26 +80,28 @@ def test_every_sqs_statement_is_scoped_to_the_stacks_queue_arns(all_runs):
                     assert set(resources) <= queue_arns, resource.name
 
 
-def test_api_task_role_may_only_send_read_attributes_and_read_the_database_secret(stacks):
+def test_api_task_role_may_only_send_read_attributes_read_the_database_secret_and_put_exports(stacks):
     for run in stacks:
         granted = actions(role_document(run, "api-task"))
-        assert granted == {"sqs:SendMessage", "sqs:GetQueueAttributes", "secretsmanager:GetSecretValue"}
-        assert not granted & {"sqs:ReceiveMessage", "sqs:DeleteMessage"}
+        assert granted == {"sqs:SendMessage", "sqs:GetQueueAttributes", "secretsmanager:GetSecretValue", "s3:PutObject"}
+        assert not granted & {"sqs:ReceiveMessage", "sqs:DeleteMessage", "s3:GetObject", "s3:ListBucket"}
 
 
 def test_worker_task_role_consumes_but_cannot_purge_or_delete_the_queue(stacks):
     for run in stacks:
         granted = actions(role_document(run, "worker-task"))
-        assert granted == set(inv.WORKER_QUEUE_ACTIONS) | set(inv.DATABASE_SECRET_ACTIONS)
-        assert not granted & {"sqs:PurgeQueue", "sqs:DeleteQueue", "sqs:CreateQueue", "sqs:ListQueues"}
+        assert granted == set(inv.WORKER_QUEUE_ACTIONS) | set(inv.DATABASE_SECRET_ACTIONS) | set(inv.WORKER_EXPORT_ACTIONS)
+        assert not granted & {"sqs:PurgeQueue", "sqs:DeleteQueue", "sqs:CreateQueue", "sqs:ListQueues",
+                              "s3:PutObject", "s3:ListBucket"}
 
 
-def test_task_roles_target_only_the_main_queue_and_the_database_secret(all_runs):
+def test_task_roles_target_only_the_main_queue_the_database_secret_and_the_exports_prefix(all_runs):
     for run in all_runs:
         queue = run.one("aws:sqs/queue:Queue", "queue-queue").outputs["arn"]
         database_secret = run.environment("worker")["DB_SECRET_ARN"]
+        exports = run.one("aws:s3/bucket:Bucket", "exports-bucket").outputs["arn"] + "/exports/*"
         for role in ("api-task", "worker-task"):
-            assert [s["Resource"] for s in statements(role_document(run, role))] == [[queue], [database_secret]]
+            assert [s["Resource"] for s in statements(role_document(run, role))] == [[queue], [database_secret], [exports]]
 
 
 def test_the_database_secret_of_an_existing_database_is_the_one_the_task_roles_read(dev_existing):
@@ -146,9 +148,11 @@ def test_queue_policies_deny_every_request_without_tls(dev):
 
 @pytest.mark.parametrize("document", [
     policies.api_task_policy(queue_arn="arn:aws:sqs:eu-west-1:111122223333:q",
-                             database_secret_arn="arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-1-AbCdEf"),
+                             database_secret_arn="arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-1-AbCdEf",
+                             exports_bucket_arn="arn:aws:s3:::healthkit-dev-exports-1"),
     policies.worker_task_policy(queue_arn="arn:aws:sqs:eu-west-1:111122223333:q",
-                                database_secret_arn="arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-AbCdEf"),
+                                database_secret_arn="arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-AbCdEf",
+                                exports_bucket_arn="arn:aws:s3:::healthkit-dev-exports-1"),
     policies.execution_role_policy(
         repository_arn="arn:aws:ecr:eu-west-1:111122223333:repository/r",
         log_group_arns=["arn:aws:logs:eu-west-1:111122223333:log-group:/ecs/x"],

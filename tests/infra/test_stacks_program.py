@@ -13,7 +13,7 @@ COMMON = {
     "aws:appautoscaling/target:Target": 2,
     "aws:cloudwatch/dashboard:Dashboard": 1,
     "aws:cloudwatch/logGroup:LogGroup": 1,
-    "aws:cloudwatch/metricAlarm:MetricAlarm": 11,
+    "aws:cloudwatch/metricAlarm:MetricAlarm": 12,
     "aws:ec2/securityGroup:SecurityGroup": 4,
     "aws:ecr/lifecyclePolicy:LifecyclePolicy": 1,
     "aws:ecr/repository:Repository": 1,
@@ -28,6 +28,12 @@ COMMON = {
     "aws:lb/loadBalancer:LoadBalancer": 1,
     "aws:lb/targetGroup:TargetGroup": 1,
     "aws:rds/instance:Instance": 1,
+    "aws:s3/bucket:Bucket": 1,
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 1,
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": 1,
+    "aws:s3/bucketPolicy:BucketPolicy": 1,
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 1,
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 1,
     "aws:rds/parameterGroup:ParameterGroup": 1,
     "aws:rds/subnetGroup:SubnetGroup": 1,
     "aws:secretsmanager/secret:Secret": 1,
@@ -58,7 +64,7 @@ def test_each_concern_is_one_component(dev):
 
     assert components == {
         "healthkit:alarms:Alarms": 1, "healthkit:cluster:Cluster": 1, "healthkit:dashboard:Dashboard": 1,
-        "healthkit:database:Database": 1, "healthkit:iam:TaskRoles": 1, "healthkit:network:Network": 1,
+        "healthkit:database:Database": 1, "healthkit:exports:ExportsBucket": 1, "healthkit:iam:TaskRoles": 1, "healthkit:network:Network": 1,
         "healthkit:queue:Queue": 1, "healthkit:registry:Registry": 1, "healthkit:scaling:ServiceScaling": 2,
         "healthkit:secrets:AppSecrets": 1, "healthkit:service:FargateService": 2, "healthkit:web:Web": 1,
     }
@@ -137,6 +143,7 @@ def test_environment_holds_exactly_the_contract_variables(dev):
         "CELERY_WORKER_HEARTBEAT_FILE", "CELERY_WORKER_HEARTBEAT_MAX_AGE", "HEALTHKIT_IMPORT_CHUNK_SIZE",
         "HEALTHKIT_ENVIRONMENT", "HEALTHKIT_CHUNK_MAX_ATTEMPTS", "REMAP_SIGTERM",
         "GUNICORN_WORKERS", "GUNICORN_THREADS", "AWS_EMF_NAMESPACE", "AWS_EMF_SERVICE_NAME", "AWS_EMF_ENVIRONMENT",
+        "HEALTHKIT_EXPORTS_BUCKET", "HEALTHKIT_EXPORT_MAX_BYTES",
         "HEALTHKIT_ADMIN_ENABLED",
     }
     assert env["CELERY_BROKER_URL"] == "sqs://"

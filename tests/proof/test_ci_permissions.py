@@ -32,6 +32,9 @@ STACK_TERRAFORM_TYPES = {
     "aws_sqs_queue_redrive_allow_policy", "aws_vpc_security_group_egress_rule", "aws_vpc_security_group_ingress_rule",
     "aws_vpc", "aws_subnet", "aws_route_table", "aws_route_table_association", "aws_route", "aws_internet_gateway",
     "aws_nat_gateway", "aws_eip", "aws_ecr_authorization_token", "docker_push", "aws_ecr_image",
+    # the exports bucket (infra/exports_bucket.py)
+    "aws_s3_bucket", "aws_s3_bucket_ownership_controls", "aws_s3_bucket_policy", "aws_s3_bucket_public_access_block",
+    "aws_s3_bucket_server_side_encryption_configuration", "aws_s3_bucket_lifecycle_configuration",
 }
 BOOTSTRAP_TERRAFORM_TYPES = {
     "aws_iam_openid_connect_provider", "aws_iam_policy", "aws_iam_role", "aws_iam_role_policy",

@@ -78,11 +78,18 @@ def test_trust_policies_are_adapted_to_the_local_principal(dev_report):
 
 def test_the_roles_used_only_their_granted_actions(dev_report):
     assert set(dev_report.calls["api"]["allowed"]) == {
-        "sqs:SendMessage", "sqs:GetQueueAttributes", "secretsmanager:GetSecretValue"}
-    assert dev_report.calls["api"]["allowed"]["sqs:SendMessage"] == 22 + 2  # one message per chunk, both syncs
-    assert {"sqs:ReceiveMessage", "sqs:DeleteMessage", "secretsmanager:GetSecretValue"} <= set(
-        dev_report.calls["worker"]["allowed"])
-    assert dev_report.calls["worker"]["allowed"]["sqs:DeleteMessage"] == 22 + 2
+        "sqs:SendMessage", "sqs:GetQueueAttributes", "secretsmanager:GetSecretValue", "s3:PutObject"}
+    # one message per chunk of both syncs, and the export's reading task
+    assert dev_report.calls["api"]["allowed"]["sqs:SendMessage"] == 22 + 2 + 1
+    assert dev_report.calls["api"]["allowed"]["s3:PutObject"] == 1  # the upload the api's presigned POST allows
+    assert {"sqs:ReceiveMessage", "sqs:DeleteMessage", "secretsmanager:GetSecretValue", "s3:GetObject",
+            "s3:DeleteObject"} <= set(dev_report.calls["worker"]["allowed"])
+    chunks = dev_report.export.chunks  # the export's chunks are sent by the worker that reads it
+    assert dev_report.calls["worker"]["allowed"]["sqs:SendMessage"] == chunks
+    assert dev_report.calls["worker"]["allowed"]["sqs:DeleteMessage"] == 22 + 2 + 1 + chunks
+    assert dev_report.calls["worker"]["allowed"]["s3:DeleteObject"] == 1
+    assert "s3:PutObject" not in dev_report.calls["worker"]["allowed"]
+    assert "s3:GetObject" not in dev_report.calls["api"]["allowed"]
     assert not dev_report.calls["api"]["denied"] and not dev_report.calls["worker"]["denied"]
 
 

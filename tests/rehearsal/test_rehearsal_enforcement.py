@@ -69,6 +69,28 @@ def test_resource_scoping_is_enforced_for_sqs(enforced):
     assert "AccessDenied" in message
 
 
+def test_the_exports_bucket_takes_uploads_from_the_api_and_reads_and_deletes_from_the_worker_only(enforced):
+    run, emulator, roles = enforced
+    bucket, key = run.outputs["exportsBucketName"], "exports/1/probe"
+    api, worker = emulator.client("s3", roles["api"]), emulator.client("s3", roles["worker"])
+    api.put_object(Bucket=bucket, Key=key, Body=b"x")
+    assert worker.get_object(Bucket=bucket, Key=key)["Body"].read() == b"x"
+    with pytest.raises(ClientError) as refused:
+        api.get_object(Bucket=bucket, Key=key)
+    assert refused.value.response["Error"]["Code"] == "AccessDenied"
+    with pytest.raises(ClientError) as refused:
+        worker.put_object(Bucket=bucket, Key=key, Body=b"y")
+    assert refused.value.response["Error"]["Code"] == "AccessDenied"
+    with pytest.raises(ClientError) as refused:
+        api.put_object(Bucket=bucket, Key="elsewhere/object", Body=b"x")  # only under exports/
+    assert refused.value.response["Error"]["Code"] == "AccessDenied"
+    for client in (api, worker):
+        with pytest.raises(ClientError) as refused:
+            client.list_objects_v2(Bucket=bucket)
+        assert refused.value.response["Error"]["Code"] == "AccessDenied"
+    worker.delete_object(Bucket=bucket, Key=key)
+
+
 def test_unknown_credentials_are_refused_once_enforced(enforced):
     from rehearsal.emulator import BOOTSTRAP_CREDENTIALS
 
@@ -81,4 +103,6 @@ def test_the_rehearsal_probes_show_the_same_denials(dev_report):
     lines = [p.line() for p in dev_report.probes]
     assert "api: sqs:ReceiveMessage on the queue -> AccessDenied (denied)" in lines
     assert "worker: sqs:PurgeQueue on the queue -> AccessDenied (denied)" in lines
+    assert "api: s3:GetObject on the exports bucket -> AccessDenied (denied)" in lines
+    assert "worker: s3:PutObject on the exports bucket -> AccessDenied (denied)" in lines
     assert all(p.denied for p in dev_report.probes)

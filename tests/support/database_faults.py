@@ -143,3 +143,44 @@ def sample_rows_refused(server: PostgresServer, dbname: str, *, source_name: str
     finally:
         server.execute(f"DROP TRIGGER IF EXISTS {_POISON_FUNCTION} ON {_SAMPLE_TABLE}", dbname=dbname)
         server.execute(f"DROP FUNCTION IF EXISTS {_POISON_FUNCTION}()", dbname=dbname)
+
+
+#: the trigger `chunk_insert_held` creates (and drops), and the advisory lock (two keys) it waits for
+_CHUNK_HOLD_FUNCTION = "test_fault_hold_chunk"
+_CHUNK_TABLE = "healthkit_applehealthimportchunk"
+CHUNK_HOLD_LOCK = (4242, 14)
+
+
+@contextmanager
+def chunk_insert_held(server: PostgresServer, dbname: str, *, index: int) -> Iterator[None]:
+    """Writing the chunk of index `index` waits (a trigger takes an advisory lock this session holds), for the block.
+
+    An export's reader is then stopped at a known commit: the chunks before it are committed
+    with their resume point, that one and what follows are not.
+    """
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", CHUNK_HOLD_LOCK)
+    server.execute(
+        f"""CREATE OR REPLACE FUNCTION {_CHUNK_HOLD_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF NEW.index = {int(index)} THEN
+                PERFORM pg_advisory_xact_lock({CHUNK_HOLD_LOCK[0]}, {CHUNK_HOLD_LOCK[1]});
+            END IF;
+            RETURN NEW;
+        END $$""",
+        dbname=dbname,
+    )
+    server.execute(
+        f"CREATE TRIGGER {_CHUNK_HOLD_FUNCTION} BEFORE INSERT ON {_CHUNK_TABLE} "
+        f"FOR EACH ROW EXECUTE FUNCTION {_CHUNK_HOLD_FUNCTION}()",
+        dbname=dbname,
+    )
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:  # first: a session waiting on it holds the table until it goes on
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", CHUNK_HOLD_LOCK)
+        server.execute(f"DROP TRIGGER IF EXISTS {_CHUNK_HOLD_FUNCTION} ON {_CHUNK_TABLE}", dbname=dbname)
+        server.execute(f"DROP FUNCTION IF EXISTS {_CHUNK_HOLD_FUNCTION}()", dbname=dbname)

@@ -117,23 +117,56 @@ def _batch_with_chunks_create(
         chunks_total=ceil(len(samples) / chunk_size),
         records_received=len(samples),
     )
-    chunks = chunks_create(batch, samples, chunk_size=chunk_size)
-    chunk_messages_send_on_commit([chunk.id for chunk in chunks])
+    chunks_append(batch_id=batch.pk, items=samples, chunk_size=chunk_size)
     return batch
 
 
-def chunks_create(
-    batch: AppleHealthImportBatch, items: Sequence[SampleIn | DeletionIn], *, chunk_size: int
+def chunks_append(
+    *, batch_id, items: Sequence[SampleIn | DeletionIn], chunk_size: int, first_index: int = 0, first_offset: int = 0
 ) -> list[AppleHealthImportChunk]:
-    """The batch's chunks, `chunk_size` validated items each, stored (healthkit.chunk_payload) but not enqueued."""
+    """Store `items` as chunks (`chunks_create`) and send their messages once the transaction
+    commits (healthkit.outbox): the api's batches and the exports' both come here."""
+    chunks = chunks_create(
+        batch_id=batch_id, items=items, chunk_size=chunk_size, first_index=first_index, first_offset=first_offset
+    )
+    chunk_messages_send_on_commit([chunk.id for chunk in chunks])
+    return chunks
+
+
+def batch_seal(*, batch_id, empty_status: str = BatchStatus.COMPLETED) -> None:
+    """No more chunks will be appended: finalize the batch now if its chunks have all ended.
+
+    A batch sealed with no chunk at all ends `empty_status` (an export that failed before any sample).
+    """
+    with transaction.atomic():
+        batch = AppleHealthImportBatch.objects.select_for_update().get(pk=batch_id)
+        if batch.sealed:
+            return
+        batch.sealed = True
+        batch.save(update_fields=("sealed", "updated_at"))
+        if batch.chunks_total == 0 and empty_status != BatchStatus.COMPLETED:
+            batch.status, batch.finished_at = empty_status, timezone.now()
+            batch.save(update_fields=("status", "finished_at", "updated_at"))
+        elif batch.chunks_ended == batch.chunks_total:
+            batch_finalize(batch_id=batch_id)
+
+
+def chunks_create(
+    *, batch_id, items: Sequence[SampleIn | DeletionIn], chunk_size: int, first_index: int = 0, first_offset: int = 0
+) -> list[AppleHealthImportChunk]:
+    """Chunks of `chunk_size` validated items (indexes from `first_index`, positions from
+    `first_offset`), stored (healthkit.chunk_payload: normalized, with their MAC) but not enqueued.
+
+    The one place a chunk's payload is written.
+    """
     chunks = []
-    for index, start in enumerate(range(0, len(items), chunk_size)):
+    for number, start in enumerate(range(0, len(items), chunk_size)):
         payload = chunk_payload(list(items[start : start + chunk_size]))
         chunks.append(
             AppleHealthImportChunk(
-                batch=batch,
-                index=index,
-                offset=start,
+                batch_id=batch_id,
+                index=first_index + number,
+                offset=first_offset + start,
                 payload=payload,
                 payload_mac=payload.mac,
                 records_received=payload.count,
@@ -239,7 +272,7 @@ def _batch_chunk_ended(*, batch_id, succeeded: bool, counts: Counts | None = Non
     else:
         batch.chunks_failed += 1
     batch.save(update_fields=("chunks_succeeded", "chunks_failed", *OUTCOME_FIELDS, "updated_at"))
-    if batch.chunks_ended == batch.chunks_total:
+    if batch.sealed and batch.chunks_ended == batch.chunks_total:  # an export still reading appends more
         batch_finalize(batch_id=batch_id)
 
 
@@ -257,7 +290,7 @@ def batch_finalize(*, batch_id) -> AppleHealthImportBatch:
         batch = AppleHealthImportBatch.objects.select_for_update().get(pk=batch_id)
         if batch.status not in BATCH_OPEN_STATUSES:
             raise ApplicationError(errors.BATCH_ALREADY_FINAL.format(batch_id=batch_id, status=batch.status))
-        if batch.chunks_ended < batch.chunks_total:
+        if batch.chunks_ended < batch.chunks_total or not batch.sealed:
             raise ApplicationError(
                 errors.BATCH_NOT_COMPLETE.format(batch_id=batch_id, ended=batch.chunks_ended, total=batch.chunks_total)
             )

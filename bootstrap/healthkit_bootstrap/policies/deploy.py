@@ -289,6 +289,32 @@ def deploy_state_policy(state: StateBackend) -> dict:
     )
 
 
+def exports_buckets(scope: Scope) -> list[str]:
+    """The stacks' exports buckets: ``<prefix>-<stack>-exports-<random>`` (infra/exports_bucket.py)."""
+    return [f"arn:{scope.partition}:s3:::{scope.prefix}-*-exports-*"]
+
+
+def deploy_exports_policy(scope: Scope) -> dict:
+    """The stacks' exports buckets: create, configure (tags, ownership, public access block,
+    encryption, policy, lifecycle), read back and delete them; emptying one on destroy (dev's
+    force_destroy) lists and deletes its objects. Nothing else in S3."""
+    buckets = exports_buckets(scope)
+    return document(
+        statement("ExportsBuckets", [
+            "s3:CreateBucket", "s3:DeleteBucket", "s3:DeleteBucketPolicy", "s3:GetAccelerateConfiguration",
+            "s3:GetBucketAcl", "s3:GetBucketCORS", "s3:GetBucketLogging", "s3:GetBucketObjectLockConfiguration",
+            "s3:GetBucketOwnershipControls", "s3:GetBucketPolicy", "s3:GetBucketPublicAccessBlock",
+            "s3:GetBucketRequestPayment", "s3:GetBucketTagging", "s3:GetBucketVersioning", "s3:GetBucketWebsite",
+            "s3:GetEncryptionConfiguration", "s3:GetLifecycleConfiguration", "s3:GetReplicationConfiguration",
+            "s3:ListBucket", "s3:ListBucketVersions", "s3:PutBucketLogging", "s3:PutBucketOwnershipControls",
+            "s3:PutBucketPolicy", "s3:PutBucketPublicAccessBlock", "s3:PutBucketTagging", "s3:PutEncryptionConfiguration",
+            "s3:PutLifecycleConfiguration",
+        ], buckets),
+        statement("ExportsObjectsOnDestroy", ["s3:DeleteObject", "s3:DeleteObjectVersion"],
+                  [f"{bucket}/*" for bucket in buckets]),
+    )
+
+
 def deploy_policies(scope: Scope, boundary_arn: str | None, state: StateBackend | None) -> dict[str, dict]:
     """The deploy role's managed policies by name suffix (each under IAM's 6,144-character limit)."""
     policies = {
@@ -297,6 +323,7 @@ def deploy_policies(scope: Scope, boundary_arn: str | None, state: StateBackend 
         "deploy-data": deploy_data_policy(scope),
         "deploy-network": deploy_network_policy(scope),
         "deploy-iam": deploy_iam_policy(scope, boundary_arn),
+        "deploy-exports": deploy_exports_policy(scope),
     }
     if state is not None:
         policies["deploy-state"] = deploy_state_policy(state)

@@ -71,6 +71,7 @@ def test_an_imported_batch_completes_and_its_samples_are_listed(
         "records_stale": 0,
         "records_deleted": 0,
         "progress": 1.0,
+        "sealed": True,
         "chunks_queued": 0,
         "chunks_processing": 0,
         "chunks_stalled": 0,

@@ -11,6 +11,7 @@ from healthkit.metrics import (
     chunk_attempt_record,
     deduplication_hit_rate,
     dimension_sets,
+    export_metrics,
 )
 from healthkit.services.imports import chunk_import
 
@@ -24,6 +25,8 @@ ALL_METRICS = {
     "RecordsImported": "Count",
     "DuplicateRecords": "Count",
     "DeduplicationHitRate": "Percent",
+    "ExportsFailed": "Count",
+    "ExportSamplesRead": "Count",
 }
 
 
@@ -131,5 +134,11 @@ def test_the_dashboard_plots_only_metrics_the_app_writes_with_their_units():
     written = [
         *chunk_attempt_metrics(outcome=ChunkOutcome.SUCCEEDED, seconds=0),
         *batch_metrics(created=0, duplicate=0, seconds=0),
+        *export_metrics(failed=True, samples=0),
     ]
     assert {metric.name: metric.unit for metric in written} == ALL_METRICS
+
+
+def test_an_ended_export_counts_one_failure_or_none_and_its_samples():
+    assert export_metrics(failed=True, samples=12) == [Metric("ExportsFailed", 1, "Count"), Metric("ExportSamplesRead", 12, "Count")]
+    assert export_metrics(failed=False, samples=0)[0].value == 0
