@@ -276,6 +276,8 @@ HEALTHKIT_EXPORTS_BUCKET = env.string("HEALTHKIT_EXPORTS_BUCKET")
 # bytes an upload may hold (the presigned POST's content-length-range): 2 GiB by default
 HEALTHKIT_EXPORT_MAX_BYTES = env.integer("HEALTHKIT_EXPORT_MAX_BYTES", default=2 * 1024**3, minimum=1)
 HEALTHKIT_EXPORT_UPLOAD_EXPIRES = env.integer("HEALTHKIT_EXPORT_UPLOAD_EXPIRES", default=3600, minimum=60)  # seconds
+# exports an owner may hold open at once (awaiting an upload that has not expired, or reading)
+HEALTHKIT_EXPORTS_OPEN_MAX = env.integer("HEALTHKIT_EXPORTS_OPEN_MAX", default=2, minimum=1)
 # zip bomb caps: bytes export.xml may inflate to, and times its compressed size
 HEALTHKIT_EXPORT_MAX_XML_BYTES = env.integer("HEALTHKIT_EXPORT_MAX_XML_BYTES", default=8 * 1024**3, minimum=1)
 HEALTHKIT_EXPORT_MAX_RATIO = env.integer("HEALTHKIT_EXPORT_MAX_RATIO", default=100, minimum=1)

@@ -117,6 +117,10 @@ UNIT_EXAMPLES = {
 EXPORT_REQUEST_INVALID = "the export request is invalid"
 EXPORT_CONTENT_TYPE = "must be one of {allowed}"
 EXPORT_NOT_AWAITING = "the export is {status}: only an export awaiting its upload can be completed"
+EXPORTS_OPEN_LIMIT = (
+    "{open} exports are already open (awaiting their upload or being read), the most one user may hold at once; "
+    "upload and complete them, or wait until they end or their upload links expire"
+)
 EXPORT_NOT_CONFIGURED = "exports are not configured on this server (HEALTHKIT_EXPORTS_BUCKET is empty)"
 EXPORT_NOT_UPLOADED = "no uploaded file was found for this export; upload it with the presigned POST, then complete"
 EXPORT_REPLACED = "the uploaded file was replaced while it was read (a new upload to the same export); create a new export for it"

@@ -254,6 +254,19 @@ def _fail_after(progress: _Progress, error: str) -> AppleHealthExport | None:
 # --- the api's side -----------------------------------------------------------------------------
 
 
+def _open_exports_limit(owner) -> None:
+    """Refuse a new export while the owner holds HEALTHKIT_EXPORTS_OPEN_MAX open ones (each a 2 GiB
+    upload slot and, once completed, a worker's time). The owner's row is locked so that
+    concurrent requests count one after the other."""
+    type(owner).objects.select_for_update().filter(pk=owner.pk).first()
+    upload_valid_since = timezone.now() - timedelta(seconds=settings.HEALTHKIT_EXPORT_UPLOAD_EXPIRES)
+    open_exports = AppleHealthExport.objects.filter(owner=owner).filter(
+        Q(status=ExportStatus.READING) | Q(status=ExportStatus.AWAITING_UPLOAD, created_at__gt=upload_valid_since)
+    ).count()
+    if open_exports >= settings.HEALTHKIT_EXPORTS_OPEN_MAX:
+        raise errors.ApplicationError(errors.EXPORTS_OPEN_LIMIT.format(open=open_exports), status=429)
+
+
 def export_create(*, owner, content_type: str) -> tuple[AppleHealthExport, PresignedUpload]:
     """A new export awaiting its upload under the owner's prefix, and the presigned POST for it
     (stored only if the POST could be signed)."""
@@ -262,6 +275,7 @@ def export_create(*, owner, content_type: str) -> tuple[AppleHealthExport, Presi
     export = AppleHealthExport(owner=owner, content_type=content_type, max_bytes=settings.HEALTHKIT_EXPORT_MAX_BYTES)
     export.object_key = f"exports/{owner.pk}/{export.pk}"
     with transaction.atomic():
+        _open_exports_limit(owner)
         export.save()
         upload = upload_presign(key=export.object_key, content_type=content_type, max_bytes=export.max_bytes,
                                 expires_in=settings.HEALTHKIT_EXPORT_UPLOAD_EXPIRES)

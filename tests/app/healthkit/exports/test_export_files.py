@@ -245,3 +245,36 @@ def test_an_export_whose_worker_is_lost_on_every_claim_ends_failed_with_the_last
     assert export.status == "failed"
     assert export.error == f"reading stopped after {settings.HEALTHKIT_EXPORT_MAX_ATTEMPTS} attempts (a worker lost each time): ConnectTimeout: S3"
     assert AppleHealthImportBatch.objects.get(pk=batch.pk).status == "failed"  # sealed with no chunk
+
+
+def test_an_owner_holds_at_most_the_open_exports_limit_and_an_ended_or_expired_upload_frees_its_slot(
+    bucket, upload, api_client, api_client_for, user_factory
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    def create(client=api_client):
+        return client.post("/api/v1/exports", {"content_type": "application/zip"}, format="json")
+
+    with override_settings(HEALTHKIT_EXPORTS_OPEN_MAX=2, HEALTHKIT_EXPORT_UPLOAD_EXPIRES=3600):
+        first, second = create(), create()
+        refused = create()
+        assert (first.status_code, second.status_code, refused.status_code) == (201, 201, 429)
+        assert refused.json() == {"errors": [{"message": refused.json()["errors"][0]["message"]}]}
+        assert refused.json()["errors"][0]["message"].startswith("2 exports are already open")
+        assert AppleHealthExport.objects.count() == 2  # nothing written for the refused one
+
+        # an upload link that expired frees its slot; an export being read holds one
+        expired = timezone.now() - timedelta(seconds=3601)
+        AppleHealthExport.objects.filter(pk=first.json()["id"]).update(created_at=expired)
+        third = upload((FIXTURES / "aparser-export.zip").read_bytes())  # read at once (dev mode): not open
+        assert third["status"] == "read"
+        fourth = create()
+        assert (fourth.status_code, create().status_code) == (201, 429)
+        AppleHealthExport.objects.filter(pk=fourth.json()["id"]).update(created_at=expired)
+        AppleHealthExport.objects.filter(pk=third["id"]).update(status="reading", finished_at=None)  # as mid-read
+        assert create().status_code == 429
+
+        # the limit is each owner's own
+        assert create(api_client_for(user_factory("bob"))).status_code == 201
