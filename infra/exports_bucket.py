@@ -18,9 +18,7 @@ import pulumi_aws as aws
 
 from infra import policies
 from infra.args import check
-
-#: S3's limit on a bucket name prefix Pulumi completes with a random suffix
-BUCKET_PREFIX_MAX = 37
+from infra.invariants import S3_BUCKET_PREFIX_MAX as BUCKET_PREFIX_MAX
 
 
 @dataclass

@@ -94,6 +94,9 @@ FARGATE_PLATFORM_VERSION = "LATEST"
 SPOT_MIN_PLATFORM_VERSION = {"X86_64": "1.3.0", "ARM64": "1.4.0"}
 
 SQS_MAX_VISIBILITY_SECONDS = 43_200
+#: a bucket_prefix Pulumi completes with a random suffix: lowercase, at most 37 characters
+#: (the AWS provider's aws.s3.Bucket bucketPrefix argument, as its docs state)
+S3_BUCKET_PREFIX_MAX = 37
 SQS_MIN_RETENTION_SECONDS = 60
 SQS_MAX_RETENTION_SECONDS = 1_209_600
 SQS_MAX_RECEIVE_COUNT = 1000

@@ -119,7 +119,7 @@ def deploy(s: Settings) -> dict[str, pulumi.Output]:
         tags=tags,
     ))
     exports = ExportsBucket("exports", ExportsBucketArgs(
-        bucket_prefix=f"{s.name_prefix}-exports-",
+        bucket_prefix=s.exports_bucket_prefix,
         retention_days=s.export_retention_days,
         force_destroy=not protect,
         tags=tags,

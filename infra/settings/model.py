@@ -29,7 +29,8 @@ class Settings:
     app_name: str = setting(
         "appName", "string", "healthkit",
         "Prefix of every physical name (`<appName>-<stack>-...`): 2-20 lowercase letters, "
-        "digits or hyphens, starting with a letter. Default: healthkit.")
+        "digits or hyphens, starting with a letter; with a lowercase stack name, at most 27 "
+        "characters together (S3 takes 37 for `<appName>-<stack>-exports-`). Default: healthkit.")
     protect_stateful_resources: bool = setting(
         "protectStatefulResources", "boolean", False,
         "Protect stateful resources from deletion: Pulumi `protect` on the queues, repository, "
@@ -334,6 +335,11 @@ class Settings:
     def name_prefix(self) -> str:
         """Prefix of physical names: ``<appName>-<stack>``."""
         return f"{self.app_name}-{self.stack}"
+
+    @property
+    def exports_bucket_prefix(self) -> str:
+        """Start of the exports bucket's name: ``<appName>-<stack>-exports-``."""
+        return f"{self.name_prefix}-exports-"
 
     @property
     def visibility_timeout_seconds(self) -> int:

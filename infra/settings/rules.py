@@ -45,6 +45,14 @@ def validate(s: Settings, skip: set[str] = frozenset()) -> list[Violation]:
     rule("appName", s.app_name, bool(re.fullmatch(r"[a-z][a-z0-9-]{1,19}", s.app_name)),
          "must be 2-20 lowercase letters, digits or hyphens starting with a letter",
          "choose a short lowercase name such as healthkit")
+    bucket_prefix = s.exports_bucket_prefix
+    rule("appName", s.app_name,
+         len(bucket_prefix) <= inv.S3_BUCKET_PREFIX_MAX and bool(re.fullmatch(r"[a-z0-9-]+", bucket_prefix)),
+         f"with the stack name {s.stack!r} makes the exports bucket's name prefix {bucket_prefix!r} "
+         f"({len(bucket_prefix)} characters); S3 takes at most {inv.S3_BUCKET_PREFIX_MAX} lowercase letters, "
+         "digits and hyphens",
+         f"use a lowercase stack name and keep appName and the stack name within "
+         f"{inv.S3_BUCKET_PREFIX_MAX - len('--exports-')} characters together")
     rule("protectStatefulResources", s.protect_stateful_resources,
          s.environment != "prod" or s.protect_stateful_resources,
          "must be true when environment is prod (every stateful resource in prod is protected)",

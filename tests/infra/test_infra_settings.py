@@ -183,3 +183,20 @@ def test_every_setting_has_a_key_type_default_and_description():
     for spec in specs:
         assert spec.type in ("string", "integer", "boolean", "array")
         assert spec.description.rstrip().endswith(".") and "Default:" in spec.description, spec.key
+
+
+@pytest.mark.parametrize("app_name, stack", [("healthkit-sync-service", "staging-eu-west"), ("healthkit", "Prod")])
+def test_names_the_exports_bucket_cannot_take_fail_naming_app_name_and_the_stack(app_name, stack):
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"appName": app_name}, stack=stack, region="us-east-1")
+    found = {v.setting: f"{v.rule}; fix: {v.fix}" for v in caught.value.violations}
+
+    assert list(found) == ["appName"]
+    assert f"with the stack name {stack!r} makes the exports bucket's name prefix" in found["appName"]
+    assert "at most 37 lowercase letters" in found["appName"]
+
+
+def test_the_longest_names_the_exports_bucket_takes_are_valid():
+    settings = load_settings({"appName": "healthkit-sync"}, stack="staging-eu-12", region="us-east-1")  # 14 + 1 + 13 + 9
+    assert len(settings.exports_bucket_prefix) == 37
+    assert validate(settings) == []
