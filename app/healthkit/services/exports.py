@@ -38,7 +38,7 @@ from healthkit.exports.s3 import (
     upload_presign,
 )
 from healthkit.exports.source import ExportRejected, export_format, export_xml_open
-from healthkit.exportxml.reader import export_elements
+from healthkit.exportxml.reader import ElementTooLarge, export_elements
 from healthkit.metrics import export_finished_record
 from healthkit.models import AppleHealthImportBatch, BatchStatus
 from healthkit.services.imports import batch_seal, chunks_append
@@ -204,14 +204,14 @@ def _stream(export: AppleHealthExport, client):
 
 
 def _problem(exc: Exception) -> str:
-    if isinstance(exc, ExportRejected):
+    if isinstance(exc, (ExportRejected, ElementTooLarge)):
         return str(exc)
     if isinstance(exc, (EntitiesForbidden, DTDForbidden, ExternalReferenceForbidden)):
         return errors.EXPORT_XML_ENTITIES.format(reason=exc)
     return errors.EXPORT_XML_MALFORMED.format(reason=exc)
 
 
-REFUSED = (ExportRejected, ParseError, EntitiesForbidden, DTDForbidden, ExternalReferenceForbidden)
+REFUSED = (ExportRejected, ElementTooLarge, ParseError, EntitiesForbidden, DTDForbidden, ExternalReferenceForbidden)
 
 
 def export_read(*, export_id, attempt: int) -> AppleHealthExport | None:

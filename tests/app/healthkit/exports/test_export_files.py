@@ -106,6 +106,29 @@ def test_malformed_xml_fails_and_says_what_was_imported_before(upload, user):
     assert answer["batch"]["status"] == "completed" and answer["batch"]["records_created"] == imported
 
 
+def test_an_element_with_too_many_nodes_fails_the_export_before_it_is_held_in_memory(upload, user, monkeypatch):
+    from healthkit.exportxml import reader
+
+    monkeypatch.setattr(reader, "MAX_ELEMENT_NODES", 1000)  # 100,000 in production: scaled down
+    good = (FIXTURES / "aparser-export.xml").read_bytes().replace(b"</HealthData>", b"")
+    entries = b'<MetadataEntry key="k" value="v"/>' * 1001
+    answer = upload(zipped(good + b'<Record type="HKQuantityTypeIdentifierHeartRate">' + entries + b"</Record></HealthData>"))
+    _failed(answer, "holds more than 1000 elements")
+    imported = len(export_xml_samples("aparser-export.xml"))
+    assert f"the {imported} samples read before it" in answer["error"]
+    assert HealthSample.objects.filter(owner=user).count() == imported
+
+
+def test_a_huge_attribute_fails_the_export_before_the_parser_buffers_it_whole(upload, user, monkeypatch):
+    from healthkit.exportxml import reader
+
+    monkeypatch.setattr(reader, "MAX_TOKEN_BYTES", 256 * 1024)  # 64 MiB in production: scaled down
+    huge = b'<HealthData><Record type="HKQuantityTypeIdentifierHeartRate" value="' + b"7" * (1024 * 1024) + b'"/></HealthData>'
+    answer = upload(huge, "application/xml")
+    _failed(answer, "a single attribute or text over 262144 bytes")
+    assert HealthSample.objects.filter(owner=user).count() == 0
+
+
 def test_a_file_over_the_limit_fails_the_export(upload, user):
     # S3 itself refuses such an upload (the policy's content-length-range); moto does not, so the
     # worker's own check of the object's size is what this shows
