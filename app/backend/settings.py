@@ -293,11 +293,19 @@ if HEALTHKIT_EXPORT_STALE_AFTER <= HEALTHKIT_EXPORT_HEARTBEAT:
         f"HEALTHKIT_EXPORT_STALE_AFTER ({HEALTHKIT_EXPORT_STALE_AFTER:g}) must be above "
         f"HEALTHKIT_EXPORT_HEARTBEAT ({HEALTHKIT_EXPORT_HEARTBEAT:g})"
     )
-# the reading task's own time limits (seconds): a soft limit commits and sends the task again
-HEALTHKIT_EXPORT_TIME_LIMIT = env.integer("HEALTHKIT_EXPORT_TIME_LIMIT", default=3600, minimum=2)
+# the reading task's time limits (seconds), at most the chunk task's, which the queue's
+# VisibilityTimeout covers: a longer task would be handed to a second worker while it runs. At the
+# soft limit the reading commits, lets go and sends its task again: the next one reads on.
+HEALTHKIT_EXPORT_TIME_LIMIT = env.integer("HEALTHKIT_EXPORT_TIME_LIMIT", default=CELERY_TASK_TIME_LIMIT, minimum=2)
 HEALTHKIT_EXPORT_SOFT_TIME_LIMIT = env.integer(
-    "HEALTHKIT_EXPORT_SOFT_TIME_LIMIT", default=HEALTHKIT_EXPORT_TIME_LIMIT - 60, minimum=1
+    "HEALTHKIT_EXPORT_SOFT_TIME_LIMIT", minimum=1,
+    default=min(CELERY_TASK_SOFT_TIME_LIMIT, HEALTHKIT_EXPORT_TIME_LIMIT - 1),
 )
+if HEALTHKIT_EXPORT_TIME_LIMIT > CELERY_TASK_TIME_LIMIT:
+    env.invalid(
+        f"HEALTHKIT_EXPORT_TIME_LIMIT ({HEALTHKIT_EXPORT_TIME_LIMIT}) must be at most CELERY_TASK_TIME_LIMIT "
+        f"({CELERY_TASK_TIME_LIMIT}): the queue's VisibilityTimeout covers that, not more"
+    )
 if HEALTHKIT_EXPORT_SOFT_TIME_LIMIT >= HEALTHKIT_EXPORT_TIME_LIMIT:
     env.invalid(
         f"HEALTHKIT_EXPORT_SOFT_TIME_LIMIT ({HEALTHKIT_EXPORT_SOFT_TIME_LIMIT}) must be below "

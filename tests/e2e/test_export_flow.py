@@ -7,7 +7,7 @@ import zipfile
 import pytest
 
 from localservices.api import ApiClient
-from tests.support.exports import bucket_create, export_wait, presigned_upload
+from tests.support.exports import bucket_create, export_uploaded_and_completed, export_wait
 from tests.support.fixtures import EXPORT_XML_FILES, FIXTURES
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -33,15 +33,10 @@ def clients(stack, user_factory, token_for) -> tuple[ApiClient, ApiClient]:
 
 def _exported(api: ApiClient, name: str) -> dict:
     content_type = "application/zip" if name.endswith(".zip") else "application/xml"
-    created = api.session.post(f"{api.base_url}/api/v1/exports", json={"content_type": content_type}, timeout=10)
-    assert created.status_code == 201, created.text
-    uploaded = presigned_upload(created.json()["upload"], (FIXTURES / name).read_bytes(), content_type=content_type)
-    assert uploaded.status_code in (200, 204), uploaded.text
-    completed = api.session.post(created.json()["complete_url"], timeout=10)
-    assert completed.status_code == 202, completed.text
-    again = api.session.post(created.json()["complete_url"], timeout=10)
-    assert again.status_code == 200 and again.json()["batch"]["id"] == completed.json()["batch"]["id"]
-    return export_wait(lambda: api.session.get(created.json()["status_url"], timeout=10).json(), timeout=90)
+    completed = export_uploaded_and_completed(api, (FIXTURES / name).read_bytes(), content_type=content_type)
+    again = api.session.post(completed["complete_url"], timeout=10)
+    assert again.status_code == 200 and again.json()["batch"]["id"] == completed["batch"]["id"]
+    return export_wait(lambda: api.session.get(completed["status_url"], timeout=10).json(), timeout=90)
 
 
 def _xml_of(name: str):

@@ -13,7 +13,7 @@ from localservices.api import ApiClient
 from localservices.export_files import export_zip_write
 from localservices.waiting import wait_until
 from tests.support.database_faults import chunk_insert_held
-from tests.support.exports import bucket_create, export_wait, presigned_upload
+from tests.support.exports import bucket_create, export_uploaded_and_completed, export_wait
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,12 +28,12 @@ def test_a_reader_killed_mid_export_is_resumed_from_its_last_commit_by_a_new_wor
 ):
     from healthkit.models import AppleHealthExport, AppleHealthImportChunk, HealthSample
 
-    queue = sqs_queue_factory(visibility_timeout=6)
+    queue = sqs_queue_factory(visibility_timeout=30)  # the sweeper, not a redelivery, brings the task back
     env = worker_env_factory(
         queue,
         chunk_size=CHUNK_SIZE,
-        task_time_limit=5,
-        task_soft_time_limit=4,
+        task_time_limit=29,
+        task_soft_time_limit=28,  # the export task's too: no slice ends while the test holds the reader
         exports_bucket=bucket_create(moto_server.s3_client()),
         extra={
             "HEALTHKIT_EXPORT_CHUNKS_PER_COMMIT": "1",
@@ -49,9 +49,7 @@ def test_a_reader_killed_mid_export_is_resumed_from_its_last_commit_by_a_new_wor
 
     with chunk_insert_held(postgres_server, test_database_name, index=HELD_AT):
         first = celery_worker_factory(env)
-        created = api.session.post(f"{api.base_url}/api/v1/exports", json={}, timeout=10).json()
-        assert presigned_upload(created["upload"], archive.read_bytes(), content_type="application/zip").ok
-        assert api.session.post(created["complete_url"], timeout=10).status_code == 202
+        created = export_uploaded_and_completed(api, archive.read_bytes())
         wait_until(lambda: AppleHealthExport.objects.filter(pk=created["id"], chunks_queued=HELD_AT).exists(), timeout=30)
         worker_sessions_blocked()
         export = AppleHealthExport.objects.get(pk=created["id"])

@@ -25,6 +25,18 @@ def presigned_upload(upload: dict, body: bytes, *, content_type: str) -> request
     )
 
 
+def export_uploaded_and_completed(api, body: bytes, *, content_type: str = "application/zip") -> dict:
+    """Through the api (a localservices.api.ApiClient): create an export, upload `body` with its
+    presigned POST, complete it; the answer to the completion (the export, its batch, its URLs)."""
+    created = api.session.post(f"{api.base_url}/api/v1/exports", json={"content_type": content_type}, timeout=10)
+    assert created.status_code == 201, created.text
+    uploaded = presigned_upload(created.json()["upload"], body, content_type=content_type)
+    assert uploaded.status_code in (200, 204), uploaded.text
+    completed = api.session.post(created.json()["complete_url"], timeout=10)
+    assert completed.status_code == 202, completed.text
+    return completed.json()
+
+
 def zipped(xml: bytes, *, member: str = "apple_health_export/export.xml") -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:

@@ -26,6 +26,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from healthkit import errors
+from healthkit.db import query_cancelled_on_interrupt
 from healthkit.enqueue import export_enqueue
 from healthkit.exports.models import AppleHealthExport, ExportStatus
 from healthkit.exports.s3 import (
@@ -75,7 +76,7 @@ class _Progress:
 def export_claim(*, export_id, now=None) -> int | None:
     """Take the export for reading: the attempt number, or None (not reading, or a live worker holds it)."""
     now = now or timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(), query_cancelled_on_interrupt():
         export = AppleHealthExport.objects.select_for_update().filter(pk=export_id).first()
         if export is None or export.status != ExportStatus.READING:
             return None
@@ -101,7 +102,7 @@ def _commit(progress: _Progress) -> None:
     export, chunk_size = progress.export, settings.HEALTHKIT_IMPORT_CHUNK_SIZE
     items, listed_room = progress.pending, max(0, settings.HEALTHKIT_EXPORT_REJECTED_LISTED - len(export.rejected))
     new_chunks = -(-len(items) // chunk_size)
-    with transaction.atomic():
+    with transaction.atomic(), query_cancelled_on_interrupt():  # a soft time limit must not leave the query running
         locked = _fenced(export.pk, progress.attempt).select_for_update().first()
         if locked is None:
             raise Superseded(str(export.pk))
@@ -129,7 +130,7 @@ def _commit(progress: _Progress) -> None:
 
 
 def _end(export: AppleHealthExport, *, attempt: int, status: str, error: str = "") -> AppleHealthExport | None:
-    with transaction.atomic():
+    with transaction.atomic(), query_cancelled_on_interrupt():  # a soft time limit must not leave the query running
         locked = _fenced(export.pk, attempt).select_for_update().first()
         if locked is None:
             return None
