@@ -89,6 +89,17 @@ def test_a_soft_time_limit_not_below_the_hard_one_is_rejected():
     assert "CELERY_TASK_SOFT_TIME_LIMIT (300) must be below CELERY_TASK_TIME_LIMIT (300)" in result.stderr
 
 
+def test_the_export_task_takes_the_chunk_tasks_limits_and_may_not_outrun_the_queues_visibility():
+    code = "import django; django.setup(); from django.conf import settings as s; " \
+           "print(s.HEALTHKIT_EXPORT_TIME_LIMIT, s.HEALTHKIT_EXPORT_SOFT_TIME_LIMIT)"
+    result = _load(_prod_env(CELERY_TASK_TIME_LIMIT="600", CELERY_TASK_SOFT_TIME_LIMIT="540"), code)
+    assert (result.returncode, result.stdout.split()) == (0, ["600", "540"]), result.stderr
+
+    longer = _load(_prod_env(CELERY_TASK_TIME_LIMIT="300", CELERY_TASK_SOFT_TIME_LIMIT="240", HEALTHKIT_EXPORT_TIME_LIMIT="3600"))
+    assert longer.returncode != 0
+    assert "HEALTHKIT_EXPORT_TIME_LIMIT (3600) must be at most CELERY_TASK_TIME_LIMIT (300)" in longer.stderr
+
+
 def test_a_soft_shutdown_budget_not_below_the_containers_stop_timeout_is_rejected():
     result = _load(_prod_env(CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT="120"))
     assert result.returncode != 0
