@@ -18,6 +18,7 @@ import requests
 
 from bench.environment import BenchServers
 from bench.import_throughput import raw_samples
+from bench.procstat import child_pids, status_kib
 from localservices.environment import contract_environment, process_environment
 from localservices.processes import GunicornServer
 from localservices.sqs import sqs_queue_create
@@ -78,22 +79,8 @@ def api_start(servers: BenchServers, *, name: str, threads: int = 1, queue=None)
 
 
 def _worker_pid(server: GunicornServer) -> int | None:
-    children = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children")
-    try:
-        pids = children.read_text().split()
-    except OSError:
-        return None
-    return int(pids[0]) if pids else None
-
-
-def _status_kib(pid: int, field: str) -> int | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(f"{field}:"):
-                return int(line.split()[1])
-    except OSError:
-        return None
-    return None
+    pids = child_pids(server.process.pid)
+    return pids[0] if pids else None
 
 
 def _peak_reset(pid: int | None) -> int | None:
@@ -104,7 +91,7 @@ def _peak_reset(pid: int | None) -> int | None:
         Path(f"/proc/{pid}/clear_refs").write_text("5")
     except OSError:
         return None
-    return _status_kib(pid, "VmRSS")
+    return status_kib(pid, "VmRSS")
 
 
 def bodies(count: int, size: int, *, first: int) -> list[bytes]:
@@ -142,7 +129,7 @@ def api_ingest(servers: BenchServers, *, sizes: tuple[int, ...], requests_per_si
             first += requests_per_size * size
             idle_kib = _peak_reset(pid)
             seconds, latencies = post_all(server.base_url, token, payloads)
-            peak_kib = _status_kib(pid, "VmHWM") if idle_kib is not None else None
+            peak_kib = status_kib(pid, "VmHWM") if idle_kib is not None else None
             growth = (peak_kib - idle_kib) / 1024 if peak_kib is not None else None
             results.append(IngestResult(size, len(payloads), seconds, tuple(latencies), growth))
     finally:

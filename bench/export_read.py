@@ -11,9 +11,9 @@ records), labelled as such.
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
 from bench.environment import BenchServers
+from bench.procstat import child_pids, status_kib
 from localservices.celery_messages import task_message_body
 from localservices.environment import contract_environment, process_environment
 from localservices.export_files import EXPORT_MEMBER, export_zip_write
@@ -59,13 +59,8 @@ class ExportResult:
 
 def _peak_rss_mib(pid: int) -> float:
     """The largest VmHWM (peak resident set) of a process and its children, MiB."""
-    pids = [pid] + [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    peaks = []
-    for each in pids:
-        for line in Path(f"/proc/{each}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                peaks.append(int(line.split()[1]) / 1024)
-    return max(peaks)
+    peaks = [status_kib(each, "VmHWM") for each in [pid, *child_pids(pid)]]
+    return max(peak for peak in peaks if peak is not None) / 1024
 
 
 def _uploaded(servers: BenchServers, records: int, owner) -> tuple[object, int, int, int]:

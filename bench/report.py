@@ -66,7 +66,7 @@ def ratios(figures: dict) -> dict:
 def _against(ratio: dict) -> str:
     if ratio["target"] is None:
         return "(no target: the curve's shape)"
-    sign = "<=" if ratio.get("at_most") else ">="
+    sign = "<=" if ratio["at_most"] else ">="
     return f"(target {sign} {ratio['target']:g}: {'met' if ratio['met'] else 'NOT met'})"
 
 
