@@ -53,7 +53,8 @@ def chunk_messages_send(chunk_ids: Sequence[str]) -> list[str]:
 
 def chunk_messages_send_on_commit(chunk_ids: Sequence[str]) -> None:
     """Send the chunks' messages once the current transaction commits (never if it rolls back)."""
-    transaction.on_commit(partial(chunk_messages_send, [str(chunk_id) for chunk_id in chunk_ids]))
+    if chunk_ids:
+        transaction.on_commit(partial(chunk_messages_send, [str(chunk_id) for chunk_id in chunk_ids]))
 
 
 def batch_unsent_chunk_ids(batch_id) -> list[str]:

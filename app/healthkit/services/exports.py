@@ -101,19 +101,18 @@ def _commit(progress: _Progress) -> None:
     """Append the pending samples as chunks and store the resume point, in one transaction."""
     export, chunk_size = progress.export, settings.HEALTHKIT_IMPORT_CHUNK_SIZE
     items, listed_room = progress.pending, max(0, settings.HEALTHKIT_EXPORT_REJECTED_LISTED - len(export.rejected))
-    new_chunks = -(-len(items) // chunk_size)
     with transaction.atomic(), query_cancelled_on_interrupt():  # a soft time limit must not leave the query running
         locked = _fenced(export.pk, progress.attempt).select_for_update().first()
         if locked is None:
             raise Superseded(str(export.pk))
-        if items:
-            chunks_append(
-                batch_id=locked.batch_id,
-                items=items,
-                chunk_size=chunk_size,
-                first_index=locked.chunks_queued,
-                first_offset=locked.samples_read - locked.samples_rejected,
-            )
+        new_chunks = len(chunks_append(
+            batch_id=locked.batch_id,
+            items=items,
+            chunk_size=chunk_size,
+            first_index=locked.chunks_queued,
+            first_offset=locked.samples_read - locked.samples_rejected,
+        ))
+        if new_chunks:
             AppleHealthImportBatch.objects.filter(pk=locked.batch_id).update(
                 chunks_total=F("chunks_total") + new_chunks, records_received=F("records_received") + len(items)
             )
