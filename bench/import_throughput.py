@@ -6,8 +6,8 @@
   statements, count, finalize, metrics);
 - naive loop: per sample, parse, fingerprint and `HealthSample.objects.update_or_create`
   (the per-sample pattern the original design used);
-- raw COPY: the same rows (batch reference included), already built, streamed with COPY into
-  the same table: the practical ceiling of the database.
+- raw COPY: the same rows (batch reference and feed id included), already built, streamed with
+  COPY into the same table (the same indexes): the practical ceiling of the database.
 
 Each path starts from an empty sample table and stores the same samples; one process, one
 connection, no worker (the worker runs this same function, one chunk per task).
@@ -113,7 +113,7 @@ def chunk_path(raw: list[dict], *, chunk_size: int) -> PathResult:
     return PathResult("chunk path (chunk_import)", len(raw), seconds)
 
 
-#: the tables a stored sample occupies: its row and its changes-feed entry (with their indexes)
+#: the tables a stored sample occupies: its row (its own changes-feed entry) and the feed's other entries (removals)
 SAMPLE_TABLES = ("healthkit_healthsample", "healthkit_healthsamplechange")
 
 
@@ -143,7 +143,7 @@ def naive_loop(raw: list[dict]) -> PathResult:
     started = time.perf_counter()
     for index, item in enumerate(raw):
         sample, _ = sample_parse(item, index=index)
-        fields = sample_fields(sample, owner_id=owner.pk)
+        fields = sample_fields(sample, owner_id=owner.pk) | {"change_id": index + 1}  # feed ids numbered, as raw COPY's
         HealthSample.objects.update_or_create(owner=owner, fingerprint=fields.pop("fingerprint"), defaults=fields)
     seconds = time.perf_counter() - started
     assert HealthSample.objects.filter(owner=owner).count() == len(raw)
@@ -151,10 +151,10 @@ def naive_loop(raw: list[dict]) -> PathResult:
 
 
 def _copy_columns() -> tuple[str, ...]:
-    """COPY's column list: the owner, the sample's own fields, fingerprint, batch, timestamp."""
+    """COPY's column list: the owner, the sample's own fields, fingerprint, position, feed id, batch, timestamps."""
     from healthkit.services.samples import SAMPLE_FIELDS
 
-    return ("owner_id", *SAMPLE_FIELDS, "position", "import_batch_id", "created_at", "updated_at")
+    return ("owner_id", *SAMPLE_FIELDS, "position", "change_id", "import_batch_id", "created_at", "updated_at")
 
 
 def raw_copy(raw: list[dict]) -> PathResult:
@@ -168,9 +168,9 @@ def raw_copy(raw: list[dict]) -> PathResult:
     batch = AppleHealthImportBatch.objects.create(owner=owner, chunks_total=1, records_received=len(raw))
     now = timezone.now()
     rows = []
-    for sample in _parsed(raw):
+    for change_id, sample in enumerate(_parsed(raw), start=1):
         fields = sample_fields(sample, owner_id=owner.pk) | {"metadata": json.dumps(sample.metadata)}
-        rows.append((owner.pk, *fields.values(), 0, batch.pk, now, now))
+        rows.append((owner.pk, *fields.values(), 0, change_id, batch.pk, now, now))
     statement = f"COPY healthkit_healthsample ({', '.join(_copy_columns())}) FROM STDIN"
     started = time.perf_counter()
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:

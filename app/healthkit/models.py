@@ -231,10 +231,13 @@ class HealthSample(models.Model):
     fingerprint = models.CharField(max_length=64)
     #: position of the write whose content the row holds (batch sequence << 24 | item index)
     position = models.BigIntegerField(default=0)
-    #: the batch that first stored this sample
+    #: the batch of the write whose content the row holds (set with the content; a move of the position alone keeps it)
     import_batch = models.ForeignKey(
         AppleHealthImportBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    #: the row's entry in the owner's changes feed: a new id from HealthSampleChange's sequence,
+    #: under the owner's lock, whenever its content changes (healthkit.sync.feed)
+    change_id = models.BigIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -246,6 +249,7 @@ class HealthSample(models.Model):
             # the identity lookups (healthkit.sync.store) lead with the key: see _matching_sql there
             models.Index(fields=("fingerprint", "owner"), name="healthkit_sample_fp_owner"),
             models.Index(fields=("owner", "updated_at"), name="healthkit_sample_owner_updated"),
+            models.Index(fields=("owner", "change_id"), name="healthkit_sample_owner_change"),  # the changes feed
         ]
         constraints = [
             # deferred: a chunk may move a uuid from one row to another within its transaction
@@ -309,7 +313,12 @@ class ChangeKind(models.TextChoices):
 
 
 class HealthSampleChange(models.Model):
-    """One entry of an owner's changes feed; ids of one owner grow in commit order (docs/sync-protocol.md)."""
+    """An entry of an owner's changes feed that is not a stored row: a removed row (`delete`), or
+    an `upsert` written before migration 0008 (a stored row is its own entry: HealthSample.change_id).
+
+    Ids come from this table's sequence, as the rows' change ids do, under the owner's lock: an
+    owner's entries of both kinds grow in commit order (docs/sync-protocol.md, "The changes feed").
+    """
 
     id = models.BigAutoField(primary_key=True)
     #: no index of its own: (owner, id) is indexed
@@ -317,7 +326,7 @@ class HealthSampleChange(models.Model):
     kind = models.CharField(max_length=8, choices=ChangeKind.choices)
     sample_id = models.BigIntegerField()
     healthkit_uuid = models.UUIDField(null=True, blank=True)
-    #: the sample as GET /api/v1/samples shows it, for upserts
+    #: the sample as GET /api/v1/samples showed it, for upserts written before migration 0008
     data = models.JSONField(null=True, blank=True)
     import_batch = models.ForeignKey(
         AppleHealthImportBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -1,13 +1,17 @@
 """Reads: a user sees only their own batches and samples."""
 
+from dataclasses import dataclass
 from datetime import datetime
+from uuid import UUID
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from healthkit.models import AppleHealthExport, AppleHealthImportBatch, ChunkStatus, HealthSample, HealthSampleChange
 from healthkit.sweeper import stalled_chunks, sweep_limits
+from healthkit.sync.snapshot import sample_snapshot
 
 
 def import_batch_get(*, user: AbstractBaseUser, batch_id) -> AppleHealthImportBatch | None:
@@ -65,6 +69,71 @@ def import_batch_list(*, user: AbstractBaseUser) -> QuerySet[AppleHealthImportBa
     return AppleHealthImportBatch.objects.filter(owner=user).defer("errors").order_by("-created_at", "-id")
 
 
-def changes_after(*, user: AbstractBaseUser, after_id: int, limit: int) -> list[HealthSampleChange]:
-    """The user's feed entries after `after_id`, oldest first, at most `limit` (ids grow in commit order)."""
-    return list(HealthSampleChange.objects.filter(owner=user, id__gt=after_id).order_by("id")[:limit])
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    """One entry of the changes feed, as GET /api/v1/changes shows it (`data`: the sample, or None)."""
+
+    id: int
+    kind: str
+    sample_id: int
+    healthkit_uuid: UUID | None
+    data: dict | None
+    import_batch_id: UUID | None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedPage:
+    entries: list[FeedEntry]
+    last_id: int  # the cursor after this page: every entry up to it was read
+    has_more: bool
+
+
+#: the ids of the feed's next entries, in ONE statement (one snapshot): stored rows by change_id
+#: (`row` 1), the entries table (removals, and upserts from before migration 0008; `row` 0). A row
+#: and its last old entry share an id (migration 0008); the row comes first.
+_FEED_IDS = (
+    "SELECT id, row FROM ("
+    " SELECT * FROM (SELECT change_id AS id, 1 AS row FROM healthkit_healthsample"
+    "  WHERE owner_id = %(owner)s AND change_id > %(after)s ORDER BY change_id LIMIT %(limit)s) AS rows"
+    " UNION ALL"
+    " SELECT * FROM (SELECT id, 0 AS row FROM healthkit_healthsamplechange"
+    "  WHERE owner_id = %(owner)s AND id > %(after)s ORDER BY id LIMIT %(limit)s) AS entries"
+    ") AS feed ORDER BY id, row DESC"
+)
+
+
+def _feed_ids(*, owner_id: int, after_id: int, limit: int) -> list[tuple[int, bool]]:
+    """(id, is a stored row) of the first `limit` entries after `after_id`, in order."""
+    with connection.cursor() as cursor:
+        cursor.execute(_FEED_IDS, {"owner": owner_id, "after": after_id, "limit": limit})
+        found = cursor.fetchall()
+    ids: dict[int, bool] = {}
+    for entry_id, row in found:
+        ids.setdefault(entry_id, bool(row))
+    return list(ids.items())[:limit]
+
+
+def changes_page(*, user: AbstractBaseUser, after_id: int, limit: int) -> FeedPage:
+    """The user's feed entries after `after_id`, oldest first, at most `limit` (docs/sync-protocol.md).
+
+    A row changed or removed between the two reads is left out: its newer entry comes after this page.
+    """
+    ids = _feed_ids(owner_id=user.pk, after_id=after_id, limit=limit + 1)
+    page = ids[:limit]
+    rows = HealthSample.objects.filter(owner=user, change_id__in=[entry_id for entry_id, row in page if row])
+    samples = {sample.change_id: sample for sample in rows}
+    old = HealthSampleChange.objects.filter(owner=user, id__in=[entry_id for entry_id, row in page if not row])
+    changes = {change.id: change for change in old}
+    entries = []
+    for entry_id, row in page:
+        if row and entry_id in samples:
+            sample = samples[entry_id]
+            entries.append(
+                FeedEntry(entry_id, "upsert", sample.id, sample.healthkit_uuid, sample_snapshot(sample), sample.import_batch_id)
+            )
+        elif not row:
+            change = changes[entry_id]
+            entries.append(
+                FeedEntry(entry_id, change.kind, change.sample_id, change.healthkit_uuid, change.data, change.import_batch_id)
+            )
+    return FeedPage(entries=entries, last_id=page[-1][0] if page else after_id, has_more=len(ids) > limit)

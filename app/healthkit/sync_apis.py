@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from healthkit import errors
 from healthkit.errors import ApplicationError
-from healthkit.selectors import changes_after, import_batch_list
+from healthkit.selectors import changes_page, import_batch_list
 from healthkit.serializers import (
     ErrorsSerializer,
     ImportCreatedSerializer,
@@ -184,13 +184,11 @@ class ChangesApi(APIView):
         since = request.query_params.get("since")
         after = cursor_decode(since) if since is not None else 0
         limit = _limit(request)
-        changes = changes_after(user=request.user, after_id=after, limit=limit + 1)
-        page = changes[:limit]
-        last = page[-1].id if page else after
+        page = changes_page(user=request.user, after_id=after, limit=limit)
         return Response(
             {
-                "changes": ChangeSerializer(page, many=True).data,
-                "next": cursor_encode(last),
-                "has_more": len(changes) > limit,
+                "changes": ChangeSerializer(page.entries, many=True).data,
+                "next": cursor_encode(page.last_id),
+                "has_more": page.has_more,
             }
         )

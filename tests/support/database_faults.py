@@ -78,7 +78,7 @@ def sample_insert_held(owner, raw_sample: dict) -> Iterator[None]:
         try:
             with transaction.atomic():
                 (sample,) = parsed_samples([raw_sample])
-                HealthSample.objects.create(owner=owner, **sample_fields(sample, owner_id=owner.pk))
+                HealthSample.objects.create(owner=owner, change_id=1, **sample_fields(sample, owner_id=owner.pk))
                 inserted.set()
                 release.wait(timeout=HOLD_LIMIT)
                 transaction.set_rollback(True)

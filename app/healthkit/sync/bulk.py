@@ -83,8 +83,9 @@ def unnest_update(table: str, columns: Sequence[tuple[str, str]], rows: Sequence
     server_bound_fetchall(sql, _arrays(columns, rows))
 
 
-#: the oid of each table's id sequence, looked up once per process (migrations do not change them)
-_SEQUENCES: dict[str, int] = {}
+#: the name of each table's id sequence, looked up once per process (a name, not an oid: a
+#: migration that makes the table again makes a new sequence of the same name)
+_SEQUENCES: dict[str, str] = {}
 
 
 def ids_allocate(table: str, count: int) -> list[int]:
@@ -92,9 +93,9 @@ def ids_allocate(table: str, count: int) -> list[int]:
     if count == 0:
         return []
     if table not in _SEQUENCES:
-        [(oid,)] = server_bound_fetchall("SELECT pg_get_serial_sequence(%s, 'id')::regclass::oid", [table])
-        _SEQUENCES[table] = oid
-    sql = "SELECT nextval(%s::oid::regclass) FROM generate_series(1, %s) ORDER BY 1"
+        [(name,)] = server_bound_fetchall("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+        _SEQUENCES[table] = name
+    sql = "SELECT nextval(%s::regclass) FROM generate_series(1, %s) ORDER BY 1"
     return [row[0] for row in server_bound_fetchall(sql, [_SEQUENCES[table], count])]
 
 

@@ -37,6 +37,7 @@ class Row:
     deleted: bool = False
     changed: bool = False  # content differs from what the database holds
     moved: bool = False  # position differs
+    change_id: int | None = None  # its new feed id, when its content changed (healthkit.sync.feed)
 
     @property
     def uuid(self):

@@ -14,10 +14,10 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
-from healthkit.models import ChangeKind, HealthSample, HealthSampleChange, HealthSampleDeletion
+from healthkit.models import HealthSample, HealthSampleDeletion
 from healthkit.sync.bulk import copy_rows, ids_allocate, server_bound_fetchall, unnest_update
+from healthkit.sync.feed import change_ids_allocate, removals_append
 from healthkit.sync.plan import CONTENT_FIELDS, DeleteWrite, Plan, Row, SampleWrite, Tombstone
-from healthkit.sync.snapshot import content_snapshot, utc_isoformat
 
 #: first key of the two-key advisory lock (the second is the owner id): "HK"
 OWNER_LOCK_NAMESPACE = 0x484B
@@ -143,41 +143,47 @@ def plan_load(*, owner_id: int, writes) -> Plan:
 
 
 def plan_save(plan: Plan, *, owner_id: int, batch_id) -> None:
-    """Write the plan's outcome: deletions, updates, inserts, tombstones, then the feed entries."""
+    """Write the plan's outcome: deletions, updates, inserts, tombstones, the removed rows' feed entries.
+
+    Every row whose content the plan changed (or created) gets a new feed id (its change_id).
+    """
     now = timezone.now()
     gone = [row for row in plan.rows if row.existed and row.deleted]
     kept = [row for row in plan.rows if row.existed and not row.deleted and (row.changed or row.moved)]
     new = [row for row in plan.rows if not row.existed and not row.deleted]
+    changed = [row for row in kept + new if row.changed]
+    for row, change_id in zip(changed, change_ids_allocate(len(changed)), strict=True):
+        row.change_id = change_id
     if gone:
         HealthSample.objects.filter(id__in=[row.id for row in gone]).delete()
-    _rows_update(kept, now=now)
-    _rows_insert(new, owner_id=owner_id, batch_id=batch_id, now=now)
+    batch = _uuid(str(batch_id)) if batch_id else None
+    _rows_update(kept, batch=batch, now=now)
+    _rows_insert(new, owner_id=owner_id, batch=batch, now=now)
     _tombstones_save(plan, owner_id=owner_id, batch_id=batch_id)
-    _feed_append(gone, [row for row in kept + new if row.changed], owner_id=owner_id, batch_id=batch_id, now=now)
+    removals_append([(row.id, _uuid(row.uuid)) for row in gone], owner_id=owner_id, batch_id=batch, now=now)
 
 
 def _model(row: Row, **extra) -> HealthSample:
     return HealthSample(**row.content, position=row.position, **extra)
 
 
-def _rows_update(rows: list[Row], *, now) -> None:
-    """Rows whose content changed get it (and a new updated_at); rows whose position alone moved get that."""
-    for row in rows:
-        row.updated_at = now
+def _rows_update(rows: list[Row], *, batch: UUID | None, now) -> None:
+    """Rows whose content changed get it (with the batch, change id and updated_at); rows whose position alone moved get that."""
     changed = [row for row in rows if row.changed]
     moved = [row for row in rows if not row.changed]
     if connection.vendor != "postgresql":
-        models = [_model(row, id=row.id, updated_at=now) for row in changed]
-        HealthSample.objects.bulk_update(models, [*CONTENT_FIELDS, "position", "updated_at"], batch_size=BULK_SIZE)
+        models = [_model(row, id=row.id, updated_at=now, change_id=row.change_id, import_batch_id=batch) for row in changed]
+        fields = [*CONTENT_FIELDS, "position", "updated_at", "change_id", "import_batch"]
+        HealthSample.objects.bulk_update(models, fields, batch_size=BULK_SIZE)
         HealthSample.objects.bulk_update([HealthSample(id=row.id, position=row.position) for row in moved], ["position"])
         return
     table = HealthSample._meta.db_table
     for start in range(0, len(changed), BULK_SIZE):
         values = [
-            (row.id, now, row.position, *(row.content[name] for name in CONTENT_FIELDS))
+            (row.id, batch, now, row.change_id, row.position, *_content(row))
             for row in changed[start : start + BULK_SIZE]
         ]
-        unnest_update(table, (("id", "int8"), *_ROW_COLUMNS[3:]), values)
+        unnest_update(table, (("id", "int8"), *_ROW_COLUMNS[2:]), values)
     for start in range(0, len(moved), BULK_SIZE):
         unnest_update(table, (("id", "int8"), ("position", "int8")), [(row.id, row.position) for row in moved[start : start + BULK_SIZE]])
 
@@ -188,13 +194,10 @@ _CONTENT_TYPES = {
     "end_at": "timestamptz", "start_offset": "int4", "end_offset": "int4", "metadata": "jsonb",
     "healthkit_uuid": "uuid", "sync_version": "int8",
 }  # fmt: skip
+#: the columns a chunk writes: owner and created_at (new rows), then what a change sets (updates too)
 _ROW_COLUMNS = (
-    ("owner_id", "int4"), ("import_batch_id", "uuid"), ("created_at", "timestamptz"), ("updated_at", "timestamptz"),
-    ("position", "int8"), *((name, _CONTENT_TYPES.get(name, "text")) for name in CONTENT_FIELDS),
-)  # fmt: skip
-_FEED_COLUMNS = (
-    ("owner_id", "int4"), ("kind", "text"), ("sample_id", "int8"), ("healthkit_uuid", "uuid"), ("data", "jsonb"),
-    ("import_batch_id", "uuid"), ("created_at", "timestamptz"),
+    ("owner_id", "int4"), ("created_at", "timestamptz"), ("import_batch_id", "uuid"), ("updated_at", "timestamptz"),
+    ("change_id", "int8"), ("position", "int8"), *((name, _CONTENT_TYPES.get(name, "text")) for name in CONTENT_FIELDS),
 )  # fmt: skip
 _UUID = CONTENT_FIELDS.index("healthkit_uuid")
 
@@ -203,12 +206,19 @@ def _uuid(text: str | None) -> UUID | None:
     return UUID(text) if text else None
 
 
-def _rows_insert(rows: list[Row], *, owner_id: int, batch_id, now) -> None:
+def _content(row: Row) -> list:
+    """The row's content in CONTENT_FIELDS order, its uuid as a UUID (binary COPY and arrays take that)."""
+    content = [row.content[name] for name in CONTENT_FIELDS]
+    content[_UUID] = _uuid(content[_UUID])
+    return content
+
+
+def _rows_insert(rows: list[Row], *, owner_id: int, batch: UUID | None, now) -> None:
     """New rows: their ids allocated from the table's sequence, then the rows COPY'd in (binary)."""
-    for row in rows:
-        row.updated_at = now
     if connection.vendor != "postgresql":
-        models = [_model(row, owner_id=owner_id, import_batch_id=batch_id, updated_at=now) for row in rows]
+        models = [
+            _model(row, owner_id=owner_id, import_batch_id=batch, updated_at=now, change_id=row.change_id) for row in rows
+        ]
         HealthSample.objects.bulk_create(models, batch_size=BULK_SIZE)
         for row, model in zip(rows, models, strict=True):
             row.id = model.id
@@ -216,12 +226,7 @@ def _rows_insert(rows: list[Row], *, owner_id: int, batch_id, now) -> None:
     table = HealthSample._meta.db_table
     for row, sample_id in zip(rows, ids_allocate(table, len(rows)), strict=True):
         row.id = sample_id
-    batch = _uuid(str(batch_id)) if batch_id else None
-    values = []
-    for row in rows:
-        content = [row.content[name] for name in CONTENT_FIELDS]
-        content[_UUID] = _uuid(content[_UUID])
-        values.append((row.id, owner_id, batch, now, now, row.position, *content))
+    values = [(row.id, owner_id, now, batch, now, row.change_id, row.position, *_content(row)) for row in rows]
     copy_rows(table, (("id", "int8"), *_ROW_COLUMNS), values)
 
 
@@ -247,32 +252,6 @@ def _tombstones_save(plan: Plan, *, owner_id: int, batch_id) -> None:
         unique_fields=("owner", "healthkit_uuid"),
         update_fields=_TOMBSTONE_FIELDS,
         batch_size=BULK_SIZE,
-    )
-
-
-def _feed_append(gone: list[Row], upserted: list[Row], *, owner_id: int, batch_id, now) -> None:
-    """One entry per removed row, then one per created or changed row (with the sample as it is now)."""
-    batch = _uuid(str(batch_id)) if batch_id else None
-    entries = [(owner_id, ChangeKind.DELETE.value, row.id, _uuid(row.uuid), None, batch, now) for row in gone]
-    updated_at = utc_isoformat(now)  # every row the chunk changes gets `now`
-    entries += [
-        (
-            owner_id,
-            ChangeKind.UPSERT.value,
-            row.id,
-            _uuid(row.uuid),
-            content_snapshot(row.content, id=row.id, updated_at=updated_at),
-            batch,
-            now,
-        )
-        for row in sorted(upserted, key=lambda row: row.id)
-    ]
-    if connection.vendor == "postgresql":
-        copy_rows(HealthSampleChange._meta.db_table, _FEED_COLUMNS, entries)
-        return
-    names = [name for name, _ in _FEED_COLUMNS]
-    HealthSampleChange.objects.bulk_create(
-        [HealthSampleChange(**dict(zip(names, entry, strict=True))) for entry in entries], batch_size=BULK_SIZE
     )
 
 

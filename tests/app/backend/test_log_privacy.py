@@ -46,6 +46,7 @@ def _row_violating_a_check(user) -> None:
         source_name=SECRET_VALUE,
         source_bundle_id="b",
         fingerprint="f",
+        change_id=1,
     )
 
 

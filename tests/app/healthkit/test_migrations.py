@@ -1,4 +1,4 @@
-"""Migrations 0002-0004 on a database holding rows written with 0001's schema and fingerprint."""
+"""Migrations 0002-0004 on rows written with 0001's schema and fingerprint; 0008 on a feed written before it."""
 
 import uuid
 
@@ -74,3 +74,74 @@ def test_a_batch_created_after_the_migration_continues_the_sequence(old_apps, us
     from healthkit.sync.positions import batch_sequence_next
 
     assert batch_sequence_next() == 2
+
+
+@pytest.fixture
+def feed_apps():
+    """The schema before the compacted feed (0007), migrated to the newest after the test."""
+    apps = _migrate([("healthkit", "0007_exports")])
+    yield apps
+    _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes("healthkit"))
+
+
+def _feed_entry(apps, owner_id, kind, sample, data=None):
+    return apps.get_model("healthkit", "HealthSampleChange").objects.create(
+        owner_id=owner_id, kind=kind, sample_id=sample.id, healthkit_uuid=sample.healthkit_uuid, data=data
+    )
+
+
+def test_0008_makes_each_row_its_latest_feed_entry_and_keeps_what_readers_were_given(feed_apps, user):
+    Batch = feed_apps.get_model("healthkit", "AppleHealthImportBatch")
+    batch = Batch.objects.create(owner_id=user.pk)
+    corrected = _old_row(feed_apps, user.pk, batch, "a" * 64, healthkit_uuid=UUID_A)
+    plain = _old_row(feed_apps, user.pk, batch, "b" * 64, value=80)
+    unlisted = _old_row(feed_apps, user.pk, batch, "c" * 64, value=90)  # no entry (cannot happen after 0003; handled)
+    gone = _old_row(feed_apps, user.pk, batch, "d" * 64, value=100)
+    first = _feed_entry(feed_apps, user.pk, "upsert", corrected, {"value": 72})
+    _feed_entry(feed_apps, user.pk, "upsert", plain, {"value": 80})
+    latest = _feed_entry(feed_apps, user.pk, "upsert", corrected, {"value": 75})
+    _feed_entry(feed_apps, user.pk, "upsert", gone, {"value": 100})
+    removal = _feed_entry(feed_apps, user.pk, "delete", gone)
+    gone_id = gone.id
+    gone.delete()
+
+    new_apps = _migrate([("healthkit", "0008_compacted_changes_feed")])
+    change_ids = dict(new_apps.get_model("healthkit", "HealthSample").objects.values_list("id", "change_id"))
+    assert change_ids[corrected.id] == latest.id and change_ids[plain.id] == first.id + 1
+    assert change_ids[unlisted.id] > removal.id  # a new id: after every entry a reader may have read
+    from django.contrib.auth import get_user_model
+    from healthkit.selectors import changes_page
+
+    _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes("healthkit"))
+    owner = get_user_model().objects.get(pk=user.pk)
+    whole = changes_page(user=owner, after_id=0, limit=100).entries
+    assert [(entry.id, entry.kind, entry.sample_id) for entry in whole] == [
+        (first.id, "upsert", corrected.id),  # the old entries, as readers were given them
+        (first.id + 1, "upsert", plain.id),
+        (latest.id, "upsert", corrected.id),  # the row itself now (same id as its last old entry)
+        (latest.id + 1, "upsert", gone_id),
+        (removal.id, "delete", gone_id),
+        (change_ids[unlisted.id], "upsert", unlisted.id),
+    ]
+    assert whole[0].data == {"value": 72} and whole[2].data["value"] == 72.0  # the row's own view, not the old copy
+    assert [entry.id for entry in changes_page(user=owner, after_id=latest.id, limit=100).entries] == [
+        latest.id + 1, removal.id, change_ids[unlisted.id]
+    ]  # fmt: skip
+
+
+def test_after_0008_an_insert_that_names_no_change_id_gets_one_from_the_feed_sequence(feed_apps, user):
+    """Code from before 0008 (a rollout's old tasks, a rollback) inserts rows without change_id."""
+    _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes("healthkit"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO healthkit_healthsample (owner_id, type, recognized, value, unit, canonical_value, canonical_unit,"
+            " start_at, end_at, time_zone, source_name, source_bundle_id, device, metadata, workout_activity_type,"
+            " correlation_type, correlation_id, fingerprint, position, created_at, updated_at)"
+            " VALUES (%s, 'HKQuantityTypeIdentifierHeartRate', true, 72, 'count/min', 1.2, 'count/s', now(), now(), '',"
+            " 'Watch', '', '', '{}', '', '', '', %s, 0, now(), now()) RETURNING change_id",
+            [user.pk, "e" * 64],
+        )
+        (change_id,) = cursor.fetchone()
+    from healthkit.sync.feed import change_ids_allocate
+
+    assert change_id is not None and change_ids_allocate(1)[0] == change_id + 1

@@ -20,6 +20,7 @@ def _sample(owner, **overrides):
         source_name="Watch",
         source_bundle_id="com.apple.health",
         fingerprint="f" * 64,
+        change_id=1,
     )
     return HealthSample(**(fields | overrides))
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 from healthkit import errors
-from healthkit.models import AppleHealthImportChunk, HealthSample
+from healthkit.models import AppleHealthImportBatch, AppleHealthImportChunk, HealthSample
 
 from localservices.samples import heart_rate_sample, heart_rate_samples, sleep_sample
 
@@ -104,16 +104,81 @@ def test_updated_since_keeps_the_samples_changed_since(api_client, django_captur
     assert [sample["uuid"] for sample in changed] == [UUID_A]
 
 
+def _feed(client, since=None) -> tuple[list[dict], str]:
+    """Every entry after `since`, read in pages of 2; the cursor after them."""
+    entries = []
+    while True:
+        page = client.get(CHANGES, {"limit": 2} | ({"since": since} if since else {})).json()
+        entries, since = entries + page["changes"], page["next"]
+        if not page["has_more"]:
+            return entries, since
+
+
 def test_the_changes_feed_pages_with_an_opaque_cursor(api_client, django_capture_on_commit_callbacks):
     _import(api_client, django_capture_on_commit_callbacks, {"samples": heart_rate_samples(3)})
     _import(api_client, django_capture_on_commit_callbacks, {"samples": [heart_rate_sample(5, uuid=UUID_A)], "deleted": []})
-    _import(api_client, django_capture_on_commit_callbacks, {"deleted": [{"uuid": UUID_A}]})
     first = api_client.get(CHANGES, {"limit": 3}).json()
     rest = api_client.get(CHANGES, {"since": first["next"]}).json()
-    empty = api_client.get(CHANGES, {"since": rest["next"]}).json()
-    assert [change["kind"] for change in first["changes"] + rest["changes"]] == ["upsert"] * 4 + ["delete"]
-    assert (first["has_more"], rest["has_more"], empty["changes"], empty["next"]) == (True, False, [], rest["next"])
-    assert rest["changes"][0]["sample"]["uuid"] == UUID_A
+    assert [change["kind"] for change in first["changes"] + rest["changes"]] == ["upsert"] * 4
+    assert (first["has_more"], rest["has_more"], rest["changes"][0]["sample"]["uuid"]) == (True, False, UUID_A)
+    _import(api_client, django_capture_on_commit_callbacks, {"deleted": [{"uuid": UUID_A}]})
+    removal = api_client.get(CHANGES, {"since": rest["next"]}).json()
+    empty = api_client.get(CHANGES, {"since": removal["next"]}).json()
+    assert [(c["kind"], c["sample_id"], c["uuid"], c["sample"]) for c in removal["changes"]] == [
+        ("delete", rest["changes"][0]["sample_id"], UUID_A, None)
+    ]
+    assert (empty["changes"], empty["next"], empty["has_more"]) == ([], removal["next"], False)
+
+
+def test_a_row_changed_twice_after_the_cursor_is_read_once_with_its_latest_content(api_client, django_capture_on_commit_callbacks):
+    _import(api_client, django_capture_on_commit_callbacks, {"samples": [heart_rate_sample(0, uuid=UUID_A), heart_rate_sample(1)]})
+    _, cursor = _feed(api_client)
+    for value in (80, 90):
+        _import(api_client, django_capture_on_commit_callbacks, {"samples": [heart_rate_sample(0, uuid=UUID_A, value=value)]})
+    entries, _ = _feed(api_client, cursor)
+    assert [(c["kind"], c["uuid"], c["sample"]["value"]) for c in entries] == [("upsert", UUID_A, 90.0)]
+    batch = AppleHealthImportBatch.objects.order_by("-sequence").first()
+    assert entries[0]["batch"] == str(batch.pk)  # the batch of the change it shows
+
+
+def test_a_row_created_and_removed_after_the_cursor_is_read_as_its_removal_alone(api_client, django_capture_on_commit_callbacks):
+    _, cursor = _feed(api_client)
+    _import(api_client, django_capture_on_commit_callbacks, {"samples": [heart_rate_sample(0, uuid=UUID_A)]})
+    _import(api_client, django_capture_on_commit_callbacks, {"deleted": [{"uuid": UUID_A}]})
+    entries, _ = _feed(api_client, cursor)
+    assert [(c["kind"], c["uuid"]) for c in entries] == [("delete", UUID_A)]
+
+
+def test_replaying_the_feed_from_any_cursor_gives_the_stored_samples(api_client, django_capture_on_commit_callbacks):
+    rounds = [
+        {"samples": heart_rate_samples(3)},
+        {"samples": [heart_rate_sample(7, uuid=UUID_A), heart_rate_sample(0)]},  # a new row and a duplicate
+        {"samples": [heart_rate_sample(7, uuid=UUID_A, value=99)], "deleted": []},  # a correction
+        {"samples": [heart_rate_sample(8)], "deleted": [{"uuid": UUID_A}]},
+        {"samples": [heart_rate_sample(7, uuid=UUID_A, value=50)]},  # later than the deletion: back, a new row
+    ]
+    replicas = {period: ({}, None) for period in (1, 2, 3, 5)}  # each reads on after every `period` rounds
+    for number, body in enumerate(rounds, start=1):
+        _import(api_client, django_capture_on_commit_callbacks, body)
+        stored = {sample["id"]: sample for sample in api_client.get(SAMPLES, {"page_size": 100}).json()["results"]}
+        for period, (samples, cursor) in replicas.items():
+            if number % period and number < len(rounds):
+                continue
+            entries, cursor = _feed(api_client, cursor)
+            for change in entries:
+                if change["kind"] == "upsert":
+                    samples[change["sample_id"]] = change["sample"]
+                else:
+                    samples.pop(change["sample_id"], None)
+            replicas[period] = (samples, cursor)
+            assert samples == stored, f"the replica reading every {period} rounds, after round {number}"
+
+
+def test_the_feed_shows_only_the_owners_changes(api_client, api_client_for, user_factory, django_capture_on_commit_callbacks):
+    other = api_client_for(user_factory())
+    _import(api_client, django_capture_on_commit_callbacks, {"samples": [heart_rate_sample(0, uuid=UUID_A)]})
+    _import(api_client, django_capture_on_commit_callbacks, {"deleted": [{"uuid": UUID_A}]})
+    assert other.get(CHANGES).json()["changes"] == []
 
 
 @pytest.mark.parametrize("cursor", ["garbage", "aGtjMTotMQ", "", "aGtjMTox=="])

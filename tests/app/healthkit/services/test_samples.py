@@ -3,7 +3,7 @@
 import uuid
 
 import pytest
-from healthkit.models import HealthSample, HealthSampleChange, HealthSampleDeletion
+from healthkit.models import AppleHealthImportBatch, HealthSample, HealthSampleChange, HealthSampleDeletion
 from healthkit.services.samples import items_apply
 from healthkit.validation import DeletionIn
 
@@ -109,12 +109,29 @@ def test_writes_applied_out_of_order_end_as_in_order(user_factory):
     assert sorted((str(row[0]).upper(), row[1]) for row in _rows(in_order)) == [(UUID_A, 1.16666666667), (UUID_B, 1.33333333333)]
 
 
-def test_each_change_is_one_feed_entry_and_duplicates_make_none(user):
+def _change_ids(owner) -> dict:
+    return dict(HealthSample.objects.filter(owner=owner).values_list("healthkit_uuid", "change_id"))
+
+
+def test_a_change_gives_its_row_a_new_feed_id_a_duplicate_none_and_a_removal_one_entry(user):
     _apply(user, [heart_rate_sample(0, uuid=UUID_A), heart_rate_sample(1)], sequence=1)
-    _apply(user, [heart_rate_sample(1)], sequence=2)
-    _apply(user, [{"delete": UUID_A}], sequence=3)
-    entries = list(HealthSampleChange.objects.filter(owner=user).order_by("id").values_list("kind", "healthkit_uuid"))
-    assert entries == [("upsert", uuid.UUID(UUID_A)), ("upsert", None), ("delete", uuid.UUID(UUID_A))]
+    created = _change_ids(user)
+    _apply(user, [heart_rate_sample(1)], sequence=2)  # a duplicate: nothing changes
+    assert _change_ids(user) == created
+    _apply(user, [heart_rate_sample(0, uuid=UUID_A, value=99)], sequence=3)  # a correction
+    corrected = _change_ids(user)
+    assert corrected[uuid.UUID(UUID_A)] > max(created.values()) and corrected[None] == created[None]
+    _apply(user, [{"delete": UUID_A}], sequence=4)
+    (removal,) = HealthSampleChange.objects.filter(owner=user)
+    assert (removal.kind, removal.healthkit_uuid, removal.data) == ("delete", uuid.UUID(UUID_A), None)
+    assert removal.id > corrected[uuid.UUID(UUID_A)]  # one sequence: the removal comes after the row's last change
+
+
+def test_a_change_records_its_batch_on_the_row(user):
+    first, second = (AppleHealthImportBatch.objects.create(owner=user) for _ in range(2))
+    items_apply(owner_id=user.pk, items=parsed_samples([heart_rate_sample(0, uuid=UUID_A)]), sequence=1, batch_id=first.pk)
+    items_apply(owner_id=user.pk, items=parsed_samples([heart_rate_sample(0, uuid=UUID_A, value=99)]), sequence=2, batch_id=second.pk)
+    assert HealthSample.objects.get(owner=user).import_batch_id == second.pk
 
 
 def test_a_row_keeps_the_value_as_sent_beside_the_canonical_one_and_its_offsets(user):
