@@ -94,7 +94,7 @@ def _chunks_stored(owner, raw: list[dict], *, chunk_size: int) -> list[str]:
         chunks_total=-(-len(samples) // chunk_size),
         records_received=len(samples),
     )
-    return [str(chunk.pk) for chunk in chunks_create(batch_id=batch.pk, items=samples, chunk_size=chunk_size)]
+    return [str(chunk.pk) for chunk in chunks_create(batch_id=batch.pk, owner_id=owner.pk, items=samples, chunk_size=chunk_size)]
 
 
 def chunk_path(raw: list[dict], *, chunk_size: int) -> PathResult:

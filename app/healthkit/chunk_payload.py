@@ -2,11 +2,19 @@
 
 The api validates every sample once. It stores each chunk's items in their NORMALIZED form (the
 sample as `SampleIn.to_payload` writes it, plus what validation derived: canonical value and unit,
-recognition, time zone, sync keys) and an HMAC-SHA256 over that form (`payload_mac`), keyed by a
-key derived from DJANGO_SECRET_KEY under the name `PAYLOAD_MAC_SALT` (Django's `salted_hmac`).
-The worker takes the items as they are when the MAC verifies, and re-validates them with
-`sample_parse` otherwise: chunks written by older code (no MAC, the sent form), a payload changed
-in the database, a key rotated since (the fallback keys are tried first).
+recognition, time zone, sync keys, and the sample's content `fingerprint` for the batch's owner)
+and an HMAC-SHA256 (`payload_mac`) over the owner's id and that form, keyed by a key derived from
+DJANGO_SECRET_KEY under the name `PAYLOAD_MAC_SALT` (Django's `salted_hmac`). The worker takes the
+items as they are, fingerprint included, when the MAC verifies for the chunk's owner, and
+re-validates them with `sample_parse` otherwise (derived fields, the fingerprint among them, are
+then derived again, never taken): chunks written by older code (no MAC, the sent form; or a MAC of
+the `v1` salt, which covered neither the owner nor a fingerprint), a payload changed in the
+database or copied to another owner's batch, a key rotated since (the fallback keys are tried first).
+
+The owner is under the MAC because the fingerprint depends on it: a payload moved to another
+owner's batch must not bring the first owner's fingerprints. FINGERPRINT_VERSION is in the salt,
+so a new fingerprint recipe invalidates every stored MAC and chunks queued before it are
+fingerprinted again by the worker.
 
 The MAC covers the canonical serialization (orjson, keys sorted) of the items, which the worker
 recomputes from what jsonb gives back: jsonb reorders keys and respaces, and a value jsonb cannot
@@ -24,14 +32,24 @@ from django.utils.crypto import salted_hmac
 
 from healthkit import errors
 from healthkit.errors import ApplicationError
+from healthkit.fingerprints import FINGERPRINT_VERSION, sample_fingerprint
 from healthkit.sample_checks import offset_seconds
 from healthkit.samples_in import DELETION_KEY, DeletionIn, SampleIn
 from healthkit.validation import import_limits, sample_parse, uuid_text
 
-#: names the MAC key's derivation from the secret key (change it to invalidate every stored MAC)
-PAYLOAD_MAC_SALT = "healthkit.chunk_payload.v1"
-#: what validation derived, stored beside the sample's sent form
-DERIVED_FIELDS = ("canonical_value", "canonical_unit", "recognized", "time_zone", "sync_identifier", "sync_version")
+#: names the MAC key's derivation from the secret key (change it to invalidate every stored MAC); v2:
+#: the MAC covers the owner's id, the items their fingerprint (of this FINGERPRINT_VERSION)
+PAYLOAD_MAC_SALT = f"healthkit.chunk_payload.v2.fingerprint{FINGERPRINT_VERSION}"
+#: what validation (and the owner) derived, stored beside the sample's sent form
+DERIVED_FIELDS = (
+    "canonical_value",
+    "canonical_unit",
+    "recognized",
+    "time_zone",
+    "sync_identifier",
+    "sync_version",
+    "fingerprint",
+)
 _SORTED = orjson.OPT_SORT_KEYS
 
 
@@ -54,7 +72,7 @@ class ChunkPayloadEncoder(json.JSONEncoder):
         return o.text if isinstance(o, ChunkPayload) else super().encode(o)
 
 
-def _normalized(item: SampleIn | DeletionIn) -> dict:
+def _normalized(item: SampleIn | DeletionIn, owner_id: int) -> dict:
     if isinstance(item, DeletionIn):
         return item.to_payload()
     return item.to_payload() | {
@@ -64,25 +82,34 @@ def _normalized(item: SampleIn | DeletionIn) -> dict:
         "time_zone": item.time_zone,
         "sync_identifier": item.sync_identifier,
         "sync_version": item.sync_version,
+        "fingerprint": sample_fingerprint(owner_id=owner_id, sample=item),
     }
 
 
-def _mac(canonical: bytes, secret) -> str:
-    return salted_hmac(PAYLOAD_MAC_SALT, canonical, secret=secret, algorithm="sha256").hexdigest()
+def _mac(owner_id: int, canonical: bytes, secret) -> str:
+    """HMAC-SHA256 of `<owner id>\n<canonical items>` (the owner id is digits: the newline ends it)."""
+    mac = salted_hmac(PAYLOAD_MAC_SALT, f"{int(owner_id)}\n", secret=secret, algorithm="sha256")
+    mac.update(canonical)  # the items are not copied into one more buffer
+    return mac.hexdigest()
 
 
-def chunk_payload(items: list[SampleIn | DeletionIn]) -> ChunkPayload:
-    """The stored form of a chunk's validated items (the only writer of chunk payloads)."""
-    normalized = [_normalized(item) for item in items]
+def chunk_payload(items: list[SampleIn | DeletionIn], *, owner_id: int) -> ChunkPayload:
+    """The stored form of a chunk's validated items for a batch of `owner_id` (the only writer of chunk payloads)."""
+    return items_signed([_normalized(item, owner_id) for item in items], owner_id=owner_id)
+
+
+def items_signed(normalized: list[dict], *, owner_id: int) -> ChunkPayload:
+    """Normalized items as a ChunkPayload with their MAC for `owner_id` (chunk_payload's last step;
+    tests sign forms the api would not write with it)."""
     try:
         canonical = orjson.dumps(normalized, option=_SORTED)
     except orjson.JSONEncodeError:  # an integer orjson cannot write (metadata past 64 bits): stored unsigned
-        return ChunkPayload(text=json.dumps(normalized, ensure_ascii=False), mac="", count=len(items))
-    return ChunkPayload(text=canonical.decode(), mac=_mac(canonical, settings.SECRET_KEY), count=len(items))
+        return ChunkPayload(text=json.dumps(normalized, ensure_ascii=False), mac="", count=len(normalized))
+    return ChunkPayload(text=canonical.decode(), mac=_mac(owner_id, canonical, settings.SECRET_KEY), count=len(normalized))
 
 
-def _verified(text: str, mac: str) -> list | None:
-    """The items when `mac` is theirs (under the secret key or a fallback), else None."""
+def _verified(text: str, mac: str, owner_id: int) -> list | None:
+    """The items when `mac` is theirs for `owner_id` (under the secret key or a fallback), else None."""
     if not mac:
         return None
     try:
@@ -91,18 +118,19 @@ def _verified(text: str, mac: str) -> list | None:
     except (orjson.JSONDecodeError, orjson.JSONEncodeError):
         return None
     for secret in (settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", ())):
-        if hmac.compare_digest(_mac(canonical, secret), mac):
+        if hmac.compare_digest(_mac(owner_id, canonical, secret), mac):
             return items
     return None
 
 
 def _trusted_content(item: dict) -> dict | DeletionIn:
-    """A verified item as HealthSample content (the keys of SampleIn.to_content)."""
+    """A verified item as HealthSample content (the keys of SampleIn.to_content, and its stored
+    `fingerprint` when it has one: items_apply computes the missing ones)."""
     if DELETION_KEY in item and len(item) == 1:
         return DeletionIn(uuid=item[DELETION_KEY])
     start, end = datetime.fromisoformat(item["start"]), datetime.fromisoformat(item["end"])
     correlation = item.get("correlation") or {}
-    return {
+    content = {
         "type": item["type"],
         "recognized": item["recognized"],
         "value": item["value"],
@@ -125,6 +153,9 @@ def _trusted_content(item: dict) -> dict | DeletionIn:
         "correlation_type": correlation.get("type", ""),
         "correlation_id": correlation.get("id", ""),
     }
+    if "fingerprint" in item:
+        content["fingerprint"] = item["fingerprint"]
+    return content
 
 
 def _invalid(index, field_name: str, message: str) -> ApplicationError:
@@ -152,10 +183,11 @@ def _revalidated(items) -> list[dict | DeletionIn]:
     return parsed
 
 
-def chunk_contents(text: str, mac: str) -> tuple[list[dict | DeletionIn], bool]:
-    """A stored chunk's items as sample content (SampleIn.to_content's keys) or deletions, and
-    whether the MAC let them through unvalidated; ApplicationError names the first invalid item."""
-    items = _verified(text, mac)
+def chunk_contents(text: str, mac: str, *, owner_id: int) -> tuple[list[dict | DeletionIn], bool]:
+    """A stored chunk of a batch of `owner_id`: its items as sample content (SampleIn.to_content's
+    keys; with their stored `fingerprint` when the MAC verified) or deletions, and whether the MAC
+    let them through unvalidated; ApplicationError names the first invalid item."""
+    items = _verified(text, mac, owner_id)
     if items is not None:
         return [_trusted_content(item) for item in items], True
     try:

@@ -16,7 +16,7 @@ def batch_with_chunks_create(owner, chunks: Sequence[Sequence[dict]], *, raw_pay
     from healthkit.chunk_payload import chunk_payload
     from healthkit.models import AppleHealthImportBatch, AppleHealthImportChunk
 
-    payloads = [list(samples) if raw_payloads else chunk_payload(parsed_samples(list(samples))) for samples in chunks]
+    payloads = [list(samples) if raw_payloads else chunk_payload(parsed_samples(list(samples)), owner_id=owner.pk) for samples in chunks]
     sizes = [len(samples) for samples in chunks]
     batch = AppleHealthImportBatch.objects.create(owner=owner, chunks_total=len(payloads), records_received=sum(sizes))
     created = [

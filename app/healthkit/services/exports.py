@@ -107,6 +107,7 @@ def _commit(progress: _Progress) -> None:
             raise Superseded(str(export.pk))
         new_chunks = len(chunks_append(
             batch_id=locked.batch_id,
+            owner_id=locked.owner_id,
             items=items,
             chunk_size=chunk_size,
             first_index=locked.chunks_queued,

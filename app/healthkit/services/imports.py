@@ -117,17 +117,19 @@ def _batch_with_chunks_create(
         chunks_total=ceil(len(samples) / chunk_size),
         records_received=len(samples),
     )
-    chunks_append(batch_id=batch.pk, items=samples, chunk_size=chunk_size)
+    chunks_append(batch_id=batch.pk, owner_id=owner.pk, items=samples, chunk_size=chunk_size)
     return batch
 
 
 def chunks_append(
-    *, batch_id, items: Sequence[SampleIn | DeletionIn], chunk_size: int, first_index: int = 0, first_offset: int = 0
+    *, batch_id, owner_id: int, items: Sequence[SampleIn | DeletionIn], chunk_size: int, first_index: int = 0,
+    first_offset: int = 0,
 ) -> list[AppleHealthImportChunk]:
     """Store `items` as chunks (`chunks_create`) and send their messages once the transaction
     commits (healthkit.outbox): the api's batches and the exports' both come here."""
     chunks = chunks_create(
-        batch_id=batch_id, items=items, chunk_size=chunk_size, first_index=first_index, first_offset=first_offset
+        batch_id=batch_id, owner_id=owner_id, items=items, chunk_size=chunk_size, first_index=first_index,
+        first_offset=first_offset,
     )
     chunk_messages_send_on_commit([chunk.id for chunk in chunks])
     return chunks
@@ -152,16 +154,18 @@ def batch_seal(*, batch_id, empty_status: str = BatchStatus.COMPLETED) -> None:
 
 
 def chunks_create(
-    *, batch_id, items: Sequence[SampleIn | DeletionIn], chunk_size: int, first_index: int = 0, first_offset: int = 0
+    *, batch_id, owner_id: int, items: Sequence[SampleIn | DeletionIn], chunk_size: int, first_index: int = 0,
+    first_offset: int = 0,
 ) -> list[AppleHealthImportChunk]:
     """Chunks of `chunk_size` validated items (indexes from `first_index`, positions from
-    `first_offset`), stored (healthkit.chunk_payload: normalized, with their MAC) but not enqueued.
+    `first_offset`) of a batch of `owner_id`, stored (healthkit.chunk_payload: normalized, each
+    sample's fingerprint for that owner included, with their MAC) but not enqueued.
 
     The one place a chunk's payload is written.
     """
     chunks = []
     for number, start in enumerate(range(0, len(items), chunk_size)):
-        payload = chunk_payload(list(items[start : start + chunk_size]))
+        payload = chunk_payload(list(items[start : start + chunk_size]), owner_id=owner_id)
         chunks.append(
             AppleHealthImportChunk(
                 batch_id=batch_id,
@@ -196,7 +200,7 @@ def _chunk_import(*, chunk_id: str) -> ChunkImportResult:
         chunk = _chunks_locked().defer("payload").annotate(payload_text=Cast("payload", TextField())).get(pk=chunk_id)
         if chunk.status in CHUNK_FINAL_STATUSES:  # another delivery of the same message won
             return _skipped(chunk_id, status=chunk.status)
-        items, _ = chunk_contents(chunk.payload_text, chunk.payload_mac)
+        items, _ = chunk_contents(chunk.payload_text, chunk.payload_mac, owner_id=chunk.batch.owner_id)
         counts = items_apply(
             owner_id=chunk.batch.owner_id,
             items=items,

@@ -48,7 +48,9 @@ def items_apply(
 ) -> Counts:
     """Apply a chunk's items (item i has position (sequence, first_index + i)); what they did.
 
-    A sample is a SampleIn or its content (SampleIn.to_content's keys, as healthkit.chunk_payload reads it).
+    A sample is a SampleIn or its content (SampleIn.to_content's keys, as healthkit.chunk_payload reads
+    it): a content that has its `fingerprint` (stored by the api, under the payload's MAC) keeps it,
+    the others are fingerprinted here.
     """
     writes = []
     for index, item in enumerate(items, start=first_index):
@@ -57,7 +59,9 @@ def items_apply(
             writes.append(DeleteWrite(uuid=item.uuid, position=position))
             continue
         content = item.to_content() if isinstance(item, SampleIn) else item
-        writes.append(SampleWrite(content=content_fingerprinted(content, owner_id=owner_id), position=position))
+        if "fingerprint" not in content:
+            content_fingerprinted(content, owner_id=owner_id)
+        writes.append(SampleWrite(content=content, position=position))
     return writes_apply(owner_id=owner_id, batch_id=batch_id, writes=writes)
 
 

@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from healthkit.chunk_payload import DERIVED_FIELDS, chunk_contents, chunk_payload
 from healthkit.errors import ApplicationError
+from healthkit.fingerprints import sample_fingerprint
 from healthkit.models import AppleHealthImportChunk, HealthSample
 from healthkit.services.imports import chunk_import
 from healthkit.validation import DeletionIn
@@ -14,6 +15,8 @@ from localservices.samples import heart_rate_sample, sleep_sample, workout_sampl
 from tests.support.imports import batch_with_chunks_create
 from tests.support.samples import parsed_samples
 
+#: the owner the pure tests' payloads are written for (no database row needed: the fingerprint and MAC take its id)
+OWNER = 7
 SYNCED = {"HKMetadataKeySyncIdentifier": "meal-7", "HKMetadataKeySyncVersion": 3, "HKTimeZone": "Europe/Paris"}
 #: samples that exercise every derived field: offsets, conversions, sync keys, correlations, unknown types
 VARIED = [
@@ -40,56 +43,60 @@ def _as_jsonb_gives_it(text: str) -> str:
 
 def test_the_worker_reads_back_exactly_what_validation_gave_the_api():
     samples = parsed_samples(VARIED)
-    stored = chunk_payload([*samples, DeletionIn(uuid="7C1E4F0A-2B3D-4E5F-8A9B-0C1D2E3F4A5C")])
-    items, trusted = chunk_contents(_as_jsonb_gives_it(stored.text), stored.mac)
+    stored = chunk_payload([*samples, DeletionIn(uuid="7C1E4F0A-2B3D-4E5F-8A9B-0C1D2E3F4A5C")], owner_id=OWNER)
+    items, trusted = chunk_contents(_as_jsonb_gives_it(stored.text), stored.mac, owner_id=OWNER)
     assert trusted
-    assert items == [sample.to_content() for sample in samples] + [DeletionIn(uuid="7C1E4F0A-2B3D-4E5F-8A9B-0C1D2E3F4A5C")]
+    fingerprinted = [sample.to_content() | {"fingerprint": sample_fingerprint(owner_id=OWNER, sample=sample)} for sample in samples]
+    assert items == fingerprinted + [DeletionIn(uuid="7C1E4F0A-2B3D-4E5F-8A9B-0C1D2E3F4A5C")]
 
 
 def test_without_a_mac_the_items_are_validated_again_and_agree():
     samples = parsed_samples(VARIED)
-    stored = chunk_payload(samples)
-    items, trusted = chunk_contents(stored.text, "")
+    stored = chunk_payload(samples, owner_id=OWNER)
+    items, trusted = chunk_contents(stored.text, "", owner_id=OWNER)
     assert not trusted
-    assert items == [sample.to_content() for sample in samples]
+    assert items == [sample.to_content() for sample in samples]  # no fingerprint: items_apply computes it
 
 
 def test_a_changed_payload_fails_its_mac_and_its_derived_fields_are_derived_again():
     (sample,) = parsed_samples([heart_rate_sample(1, value=1.2, unit="count/s")])
-    stored = chunk_payload([sample])
+    stored = chunk_payload([sample], owner_id=OWNER)
     forged = json.loads(stored.text)
     forged[0]["canonical_value"] = sample.canonical_value + 1000
-    items, trusted = chunk_contents(json.dumps(forged), stored.mac)
+    items, trusted = chunk_contents(json.dumps(forged), stored.mac, owner_id=OWNER)
     assert not trusted
     assert items[0]["canonical_value"] == sample.canonical_value
 
 
 def test_a_changed_payload_that_is_invalid_is_refused_by_name():
-    stored = chunk_payload(parsed_samples([heart_rate_sample(1), heart_rate_sample(2)]))
+    stored = chunk_payload(parsed_samples([heart_rate_sample(1), heart_rate_sample(2)]), owner_id=OWNER)
     forged = json.loads(stored.text)
     forged[1]["end"] = "2024-03-10T09:00:00+00:00"  # before its start
     with pytest.raises(ApplicationError, match="chunk payload is invalid at sample 1: end"):
-        chunk_contents(json.dumps(forged), stored.mac)
+        chunk_contents(json.dumps(forged), stored.mac, owner_id=OWNER)
 
 
 def test_a_forged_deletion_is_refused():
     with pytest.raises(ApplicationError, match="chunk payload is invalid at sample 0: deleted"):
-        chunk_contents(json.dumps([{"delete": "not-a-uuid"}]), "")
+        chunk_contents(json.dumps([{"delete": "not-a-uuid"}]), "", owner_id=OWNER)
 
 
 def test_a_mac_made_with_a_fallback_key_still_verifies_and_another_key_does_not(settings):
     settings.SECRET_KEY = "old-key-" + "x" * 50
-    stored = chunk_payload(parsed_samples([heart_rate_sample(1)]))
+    stored = chunk_payload(parsed_samples([heart_rate_sample(1)]), owner_id=OWNER)
     settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "new-key-" + "y" * 50, ["old-key-" + "x" * 50]
-    assert chunk_contents(stored.text, stored.mac)[1]
+    assert chunk_contents(stored.text, stored.mac, owner_id=OWNER)[1]
     settings.SECRET_KEY_FALLBACKS = []
-    assert not chunk_contents(stored.text, stored.mac)[1]
+    assert not chunk_contents(stored.text, stored.mac, owner_id=OWNER)[1]
 
 
 def test_derived_fields_are_stored_beside_the_sent_form():
     (sample,) = parsed_samples([heart_rate_sample(1, value=1.2, unit="count/s", metadata=SYNCED)])
-    stored = json.loads(chunk_payload([sample]).text)
-    assert {name: stored[0][name] for name in DERIVED_FIELDS} == {name: getattr(sample, name) for name in DERIVED_FIELDS}
+    stored = json.loads(chunk_payload([sample], owner_id=OWNER).text)
+    derived = {name: getattr(sample, name, None) for name in DERIVED_FIELDS} | {
+        "fingerprint": sample_fingerprint(owner_id=OWNER, sample=sample)
+    }
+    assert {name: stored[0][name] for name in DERIVED_FIELDS} == derived
     assert (sample.canonical_value, sample.time_zone, sample.sync_identifier, sample.sync_version) != (1.2, "", None, None)
 
 

@@ -172,7 +172,7 @@ def test_chunk_payloads_are_what_the_api_writes_for_the_same_samples(upload, use
         answer = upload((FIXTURES / "aparser-export.xml").read_bytes(), "application/xml")
     chunks = AppleHealthImportChunk.objects.filter(batch_id=answer["batch"]["id"]).order_by("index")
     items = [sample_parse(raw)[0] for raw in export_xml_samples("aparser-export.xml")]
-    expected = [chunk_payload(items[start : start + 3]) for start in range(0, len(items), 3)]
+    expected = [chunk_payload(items[start : start + 3], owner_id=user.pk) for start in range(0, len(items), 3)]
     assert [(chunk.payload, chunk.payload_mac) for chunk in chunks] == [
         (json.loads(payload.text), payload.mac) for payload in expected
     ]
