@@ -12,7 +12,7 @@ from uuid import UUID
 
 from django.db import connection
 
-from healthkit.models import ChangeKind, HealthSampleChange
+from healthkit.models import ChangeKind, HealthSample, HealthSampleChange
 from healthkit.sync.bulk import copy_rows, ids_allocate
 
 _TABLE = HealthSampleChange._meta.db_table
@@ -22,24 +22,16 @@ _REMOVAL_COLUMNS = (
 )  # fmt: skip
 
 
-def change_ids_allocate(count: int) -> list[int]:
-    """`count` new feed ids, ascending (call under the owner's lock)."""
+def ids_allocate_for(*, changed: int, new: int) -> tuple[list[int], list[int]]:
+    """Feed ids for `changed` rows and row ids for `new` rows, ascending (call under the owner's lock).
+
+    PostgreSQL: both from their sequences in one statement. SQLite (dev; it serializes writers):
+    the feed table's AUTOINCREMENT counter moved on by `changed`, and no row ids (the inserts make them).
+    """
     if connection.vendor == "postgresql":
-        return ids_allocate(_TABLE, count)
-    return _sqlite_ids_allocate(count)
-
-
-def _sqlite_ids_allocate(count: int) -> list[int]:
-    """SQLite (dev; it serializes writers): the table's AUTOINCREMENT counter moved on by `count`."""
-    if count == 0:
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute("UPDATE sqlite_sequence SET seq = seq + %s WHERE name = %s", [count, _TABLE])
-        if cursor.rowcount == 0:
-            cursor.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [_TABLE, count])
-        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [_TABLE])
-        (last,) = cursor.fetchone()
-    return list(range(last - count + 1, last + 1))
+        change_ids, row_ids = ids_allocate((_TABLE, changed), (HealthSample._meta.db_table, new))
+        return change_ids, row_ids
+    return _sqlite_ids_allocate(changed), []
 
 
 def removals_append(removed: list[tuple[int, UUID | None]], *, owner_id: int, batch_id: UUID | None, now) -> None:

@@ -15,8 +15,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from healthkit.models import HealthSample, HealthSampleDeletion
-from healthkit.sync.bulk import copy_rows, ids_allocate, server_bound_fetchall, unnest_update
-from healthkit.sync.feed import change_ids_allocate, removals_append
+from healthkit.sync.bulk import copy_rows, server_bound_fetchall, unnest_update
+from healthkit.sync.feed import ids_allocate_for, removals_append
 from healthkit.sync.plan import CONTENT_FIELDS, DeleteWrite, Plan, Row, SampleWrite, Tombstone
 
 #: first key of the two-key advisory lock (the second is the owner id): "HK"
@@ -91,14 +91,17 @@ def _matching_sql(table: str, columns: str) -> str:
 
 
 _ROWS_LOAD = _matching_sql("healthkit_healthsample", f"id, position, {', '.join(CONTENT_FIELDS)}")
-#: an owner without tombstones (most) skips the probes: the EXISTS is evaluated once, first
-_TOMBSTONES_LOAD = (
-    "SELECT * FROM ("
-    + _matching_sql(
-        "healthkit_healthsampledeletion",
-        "healthkit_uuid, position, sync_identifier, sync_version, content_position, fingerprint",
-    )
-    + ") AS stones WHERE EXISTS (SELECT FROM healthkit_healthsampledeletion WHERE owner_id = %(owner)s)"
+_TOMBSTONES_LOAD = _matching_sql(
+    "healthkit_healthsampledeletion",
+    "healthkit_uuid, position, sync_identifier, sync_version, content_position, fingerprint",
+)
+#: before the loads, in one round trip: no sequential scans for the rest of the transaction (the
+#: key indexes even where statistics call the table tiny: a new deployment, or before autovacuum
+#: analyzes; a scan per chunk would be quadratic; the transaction's other statements find rows by
+#: primary key), and whether the owner has tombstones at all (most have none: their probes are skipped)
+_LOADS_PREPARE = (
+    "SELECT set_config('enable_seqscan', 'off', true), "
+    "EXISTS (SELECT FROM healthkit_healthsampledeletion WHERE owner_id = %s)"  # the owner's FK index
 )
 
 
@@ -128,16 +131,13 @@ def plan_load(*, owner_id: int, writes) -> Plan:
         uuids, syncs, fingerprints = keys
         # uuids and fingerprints (hex) need no quoting: written as array literals, not dumped item by item
         params = {"owner": owner_id, "uuids": _literal(uuids), "syncs": list(syncs), "fingerprints": _literal(fingerprints)}
-        # the key indexes even where statistics call the table tiny (a new deployment, or before
-        # autovacuum analyzes): a sequential scan per chunk would be quadratic; restored after
-        server_bound_fetchall("SET LOCAL enable_seqscan = off", [])
+        [(_, tombstones_exist)] = server_bound_fetchall(_LOADS_PREPARE, [owner_id])
         found = {values[0]: values for values in server_bound_fetchall(_ROWS_LOAD, params)}  # once per row
         rows = [
             _row(dict(zip(CONTENT_FIELDS, values, strict=True)) | {"metadata": _json(values[_METADATA])}, position, id)
             for id, position, *values in found.values()
         ]
-        stones = {stone[0]: stone for stone in server_bound_fetchall(_TOMBSTONES_LOAD, params)}.values()
-        server_bound_fetchall("SET LOCAL enable_seqscan = on", [])
+        stones = {stone[0]: stone for stone in server_bound_fetchall(_TOMBSTONES_LOAD, params)}.values() if tombstones_exist else ()
     tombstones = {tombstone.uuid: tombstone for tombstone in (_tombstone(*stone) for stone in stones)}
     return Plan(rows=rows, tombstones=tombstones)
 
@@ -152,8 +152,11 @@ def plan_save(plan: Plan, *, owner_id: int, batch_id) -> None:
     kept = [row for row in plan.rows if row.existed and not row.deleted and (row.changed or row.moved)]
     new = [row for row in plan.rows if not row.existed and not row.deleted]
     changed = [row for row in kept + new if row.changed]
-    for row, change_id in zip(changed, change_ids_allocate(len(changed)), strict=True):
+    change_ids, row_ids = ids_allocate_for(changed=len(changed), new=len(new))
+    for row, change_id in zip(changed, change_ids, strict=True):
         row.change_id = change_id
+    for row, row_id in zip(new, row_ids, strict=False):  # none on SQLite: its inserts make them
+        row.id = row_id
     if gone:
         HealthSample.objects.filter(id__in=[row.id for row in gone]).delete()
     batch = _uuid(str(batch_id)) if batch_id else None
@@ -214,7 +217,7 @@ def _content(row: Row) -> list:
 
 
 def _rows_insert(rows: list[Row], *, owner_id: int, batch: UUID | None, now) -> None:
-    """New rows: their ids allocated from the table's sequence, then the rows COPY'd in (binary)."""
+    """New rows, their ids allocated already (PostgreSQL): COPY'd in (binary)."""
     if connection.vendor != "postgresql":
         models = [
             _model(row, owner_id=owner_id, import_batch_id=batch, updated_at=now, change_id=row.change_id) for row in rows
@@ -224,8 +227,6 @@ def _rows_insert(rows: list[Row], *, owner_id: int, batch: UUID | None, now) -> 
             row.id = model.id
         return
     table = HealthSample._meta.db_table
-    for row, sample_id in zip(rows, ids_allocate(table, len(rows)), strict=True):
-        row.id = sample_id
     values = [(row.id, owner_id, now, batch, now, row.change_id, row.position, *_content(row)) for row in rows]
     copy_rows(table, (("id", "int8"), *_ROW_COLUMNS), values)
 
