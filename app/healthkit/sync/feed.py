@@ -34,6 +34,19 @@ def ids_allocate_for(*, changed: int, new: int) -> tuple[list[int], list[int]]:
     return _sqlite_ids_allocate(changed), []
 
 
+def _sqlite_ids_allocate(count: int) -> list[int]:
+    """SQLite: the table's AUTOINCREMENT counter moved on by `count`; the ids passed over."""
+    if count == 0:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE sqlite_sequence SET seq = seq + %s WHERE name = %s", [count, _TABLE])
+        if cursor.rowcount == 0:
+            cursor.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [_TABLE, count])
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [_TABLE])
+        (last,) = cursor.fetchone()
+    return list(range(last - count + 1, last + 1))
+
+
 def removals_append(removed: list[tuple[int, UUID | None]], *, owner_id: int, batch_id: UUID | None, now) -> None:
     """One `delete` entry per removed row, given as (sample id, uuid)."""
     entries = [(owner_id, ChangeKind.DELETE.value, sample_id, uuid, batch_id, now) for sample_id, uuid in removed]
