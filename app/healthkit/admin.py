@@ -1,7 +1,5 @@
 """Batches, chunks and samples in the Django admin: read-only (the API and the worker write)."""
 
-import json
-
 from django.contrib import admin
 from django.utils.html import format_html
 
@@ -68,10 +66,11 @@ class AppleHealthImportChunkAdmin(ReadOnlyAdmin):
 
     @admin.display(description="payload (preview)")
     def payload_preview(self, obj: AppleHealthImportChunk) -> str:
-        text = json.dumps(obj.payload, indent=1)
+        """The stored JSON text as it is (the bytes its MAC covers), its start only, wrapped."""
+        text = obj.payload
         if len(text) > PAYLOAD_PREVIEW_LENGTH:
-            text = text[:PAYLOAD_PREVIEW_LENGTH] + "\n..."
-        return format_html("<pre>{}</pre>", text)
+            text = text[:PAYLOAD_PREVIEW_LENGTH] + " ..."
+        return format_html('<pre style="white-space: pre-wrap">{}</pre>', text)
 
 
 @admin.register(HealthSample)

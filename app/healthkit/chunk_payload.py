@@ -3,22 +3,28 @@
 The api validates every sample once. It stores each chunk's items in their NORMALIZED form (the
 sample as `SampleIn.to_payload` writes it, plus what validation derived: canonical value and unit,
 recognition, time zone, sync keys, and the sample's content `fingerprint` for the batch's owner)
-and an HMAC-SHA256 (`payload_mac`) over the owner's id and that form, keyed by a key derived from
-DJANGO_SECRET_KEY under the name `PAYLOAD_MAC_SALT` (Django's `salted_hmac`). The worker takes the
-items as they are, fingerprint included, when the MAC verifies for the chunk's owner, and
-re-validates them with `sample_parse` otherwise (derived fields, the fingerprint among them, are
-then derived again, never taken): chunks written by older code (no MAC, the sent form; or a MAC of
-the `v1` salt, which covered neither the owner nor a fingerprint), a payload changed in the
-database or copied to another owner's batch, a key rotated since (the fallback keys are tried first).
+as JSON text (orjson), in a `text` column that keeps those exact bytes (migration 0009), and an
+HMAC-SHA256 (`payload_mac`) over the owner's id and those bytes, keyed by a key derived from
+DJANGO_SECRET_KEY under the name `PAYLOAD_MAC_SALT` (Django's `salted_hmac`). The worker checks
+the MAC over the text as it reads it, then parses it once (orjson) and takes the items as they are,
+fingerprint included; nothing is serialized again. When the MAC does not verify for the chunk's
+owner it re-validates them with `sample_parse` (derived fields, the fingerprint among them, are
+then derived again, never taken): chunks written by older code (no MAC, the sent form; a MAC of
+the `v1` salt, which covered neither the owner nor a fingerprint; a MAC of the `v2` salt, made
+over a canonical re-serialization, which a MAC over the bytes must never be taken for), a payload
+changed in the database (one byte is enough: a space) or copied to another owner's batch, a key
+rotated since (the fallback keys are tried first).
 
 The owner is under the MAC because the fingerprint depends on it: a payload moved to another
 owner's batch must not bring the first owner's fingerprints. FINGERPRINT_VERSION is in the salt,
 so a new fingerprint recipe invalidates every stored MAC and chunks queued before it are
 fingerprinted again by the worker.
 
-The MAC covers the canonical serialization (orjson, keys sorted) of the items, which the worker
-recomputes from what jsonb gives back: jsonb reorders keys and respaces, and a value jsonb cannot
-give back the same (say a number its `numeric` rewrites) only costs a re-validation.
+Items orjson cannot write (an integer past 64 bits in metadata) are stored as the standard
+library writes them, without a MAC: orjson would read such an integer back as a float, so the
+worker validates them again from `json.loads`, which keeps it exactly. A chunk's payload emptied
+once it succeeded is `EMPTIED` (`[]`: still JSON text, so that the column can go back to jsonb and
+code from before 0009 reads it as before).
 """
 
 import hmac
@@ -37,9 +43,12 @@ from healthkit.sample_checks import offset_seconds
 from healthkit.samples_in import DELETION_KEY, DeletionIn, SampleIn
 from healthkit.validation import import_limits, sample_parse, uuid_text
 
-#: names the MAC key's derivation from the secret key (change it to invalidate every stored MAC); v2:
-#: the MAC covers the owner's id, the items their fingerprint (of this FINGERPRINT_VERSION)
-PAYLOAD_MAC_SALT = f"healthkit.chunk_payload.v2.fingerprint{FINGERPRINT_VERSION}"
+#: names the MAC key's derivation from the secret key (change it to invalidate every stored MAC); v3:
+#: the MAC covers the owner's id and the exact stored text, the items their fingerprint (of this
+#: FINGERPRINT_VERSION); v2 covered a canonical re-serialization of the items (keys sorted)
+PAYLOAD_MAC_SALT = f"healthkit.chunk_payload.v3.text.fingerprint{FINGERPRINT_VERSION}"
+#: a succeeded chunk's payload once emptied (HEALTHKIT_CHUNK_PAYLOAD_RETENTION_DAYS, purge_chunk_payloads)
+EMPTIED = "[]"
 #: what validation (and the owner) derived, stored beside the sample's sent form
 DERIVED_FIELDS = (
     "canonical_value",
@@ -50,26 +59,15 @@ DERIVED_FIELDS = (
     "sync_version",
     "fingerprint",
 )
-_SORTED = orjson.OPT_SORT_KEYS
 
 
 @dataclass(frozen=True, slots=True)
 class ChunkPayload:
-    """A chunk's items as JSON text (for its jsonb `payload`) and their MAC ("" if none could be made).
-
-    Given as a chunk's `payload`, its text is stored as it is (ChunkPayloadEncoder).
-    """
+    """A chunk's items as JSON text (its `payload`, stored as it is) and their MAC ("" if none could be made)."""
 
     text: str
     mac: str
     count: int
-
-
-class ChunkPayloadEncoder(json.JSONEncoder):
-    """The payload field's encoder: a ChunkPayload's text as it is (already JSON), anything else as json.dumps."""
-
-    def encode(self, o) -> str:
-        return o.text if isinstance(o, ChunkPayload) else super().encode(o)
 
 
 def _normalized(item: SampleIn | DeletionIn, owner_id: int) -> dict:
@@ -86,10 +84,10 @@ def _normalized(item: SampleIn | DeletionIn, owner_id: int) -> dict:
     }
 
 
-def _mac(owner_id: int, canonical: bytes, secret) -> str:
-    """HMAC-SHA256 of `<owner id>\n<canonical items>` (the owner id is digits: the newline ends it)."""
+def _mac(owner_id: int, text: bytes, secret) -> str:
+    """HMAC-SHA256 of `<owner id>\n<stored text>` (the owner id is digits: the newline ends it)."""
     mac = salted_hmac(PAYLOAD_MAC_SALT, f"{int(owner_id)}\n", secret=secret, algorithm="sha256")
-    mac.update(canonical)  # the items are not copied into one more buffer
+    mac.update(text)  # the items are not copied into one more buffer
     return mac.hexdigest()
 
 
@@ -102,24 +100,26 @@ def items_signed(normalized: list[dict], *, owner_id: int) -> ChunkPayload:
     """Normalized items as a ChunkPayload with their MAC for `owner_id` (chunk_payload's last step;
     tests sign forms the api would not write with it)."""
     try:
-        canonical = orjson.dumps(normalized, option=_SORTED)
+        text = orjson.dumps(normalized)
     except orjson.JSONEncodeError:  # an integer orjson cannot write (metadata past 64 bits): stored unsigned
         return ChunkPayload(text=json.dumps(normalized, ensure_ascii=False), mac="", count=len(normalized))
-    return ChunkPayload(text=canonical.decode(), mac=_mac(owner_id, canonical, settings.SECRET_KEY), count=len(normalized))
+    return ChunkPayload(text=text.decode(), mac=_mac(owner_id, text, settings.SECRET_KEY), count=len(normalized))
 
 
 def _verified(text: str, mac: str, owner_id: int) -> list | None:
-    """The items when `mac` is theirs for `owner_id` (under the secret key or a fallback), else None."""
+    """The items when `mac` is the MAC of these exact bytes for `owner_id` (under the secret key or
+    a fallback), parsed once; else None."""
     if not mac:
         return None
-    try:
-        items = orjson.loads(text)
-        canonical = orjson.dumps(items, option=_SORTED)
-    except (orjson.JSONDecodeError, orjson.JSONEncodeError):
-        return None
+    # the bytes chunk_payload wrote (a text column gives them back unchanged); a lone surrogate, which
+    # no stored text has, is kept as bytes that no MAC covers
+    data = text.encode("utf-8", "surrogatepass")
     for secret in (settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", ())):
-        if hmac.compare_digest(_mac(owner_id, canonical, secret), mac):
-            return items
+        if hmac.compare_digest(_mac(owner_id, data, secret), mac):
+            try:
+                return orjson.loads(data)
+            except orjson.JSONDecodeError:  # signed, so written by chunk_payload: not expected
+                return None
     return None
 
 

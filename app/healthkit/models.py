@@ -13,8 +13,6 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from healthkit.chunk_payload import ChunkPayloadEncoder
-
 
 class BatchStatus(models.TextChoices):
     QUEUED = "queued"
@@ -127,10 +125,11 @@ class AppleHealthImportChunk(models.Model):
     index = models.IntegerField()
     #: position in the request of the chunk's first item (samples, then deletions)
     offset = models.IntegerField(default=0)
-    #: the samples and deletions to apply (healthkit.chunk_payload writes and reads them); emptied once
+    #: the samples and deletions to apply, as JSON text: exactly the bytes healthkit.chunk_payload wrote
+    #: (and reads: text, not jsonb, which would reorder and respace them); `chunk_payload.EMPTIED` once
     #: the chunk succeeded (HEALTHKIT_CHUNK_PAYLOAD_RETENTION_DAYS)
-    payload = models.JSONField(encoder=ChunkPayloadEncoder)
-    #: HMAC of the payload's normalized form: the worker trusts it unvalidated when it verifies
+    payload = models.TextField()
+    #: HMAC of the owner's id and the payload's bytes: the worker trusts the items unvalidated when it verifies
     payload_mac = models.CharField(max_length=64, blank=True, default="")
     payload_cleared_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=32, choices=ChunkStatus.choices, default=ChunkStatus.QUEUED)

@@ -1,5 +1,6 @@
 """Import batches written straight to the database (no task enqueued), and thread helpers."""
 
+import json
 import threading
 from collections.abc import Callable, Sequence
 
@@ -9,22 +10,27 @@ from tests.support.samples import parsed_samples
 def batch_with_chunks_create(owner, chunks: Sequence[Sequence[dict]], *, raw_payloads: bool = False):
     """A queued batch with one chunk per item of `chunks` (lists of raw samples); (batch, chunks).
 
-    `raw_payloads=True` stores the items as they are, with no MAC (e.g. an invalid payload that a
-    worker will fail on, or one written by older code); otherwise they are validated first and
-    stored as the API stores them (healthkit.chunk_payload: normalized, with their MAC).
+    `raw_payloads=True` stores the items as they are (`json.dumps`), with no MAC (e.g. an invalid
+    payload that a worker will fail on, or one written by older code); otherwise they are validated
+    first and stored as the API stores them (healthkit.chunk_payload: normalized, with their MAC).
     """
-    from healthkit.chunk_payload import chunk_payload
+    from healthkit.chunk_payload import ChunkPayload, chunk_payload
     from healthkit.models import AppleHealthImportBatch, AppleHealthImportChunk
 
-    payloads = [list(samples) if raw_payloads else chunk_payload(parsed_samples(list(samples)), owner_id=owner.pk) for samples in chunks]
+    payloads = [
+        ChunkPayload(text=json.dumps(list(samples)), mac="", count=len(samples))
+        if raw_payloads
+        else chunk_payload(parsed_samples(list(samples)), owner_id=owner.pk)
+        for samples in chunks
+    ]
     sizes = [len(samples) for samples in chunks]
     batch = AppleHealthImportBatch.objects.create(owner=owner, chunks_total=len(payloads), records_received=sum(sizes))
     created = [
         AppleHealthImportChunk.objects.create(
             batch=batch,
             index=index,
-            payload=payload,
-            payload_mac=getattr(payload, "mac", ""),
+            payload=payload.text,
+            payload_mac=payload.mac,
             records_received=sizes[index],
         )
         for index, payload in enumerate(payloads)

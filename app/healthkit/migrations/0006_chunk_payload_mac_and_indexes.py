@@ -3,11 +3,13 @@
 identity indexes lead with their key (uuid, sync identifier, fingerprint), then the owner: the
 chunk's lookups probe them by key whatever the planner believes an owner holds
 (healthkit.sync.store). The samples' and feed's single-column owner indexes go: other indexes of
-those tables start with the owner. Rebuilding the indexes locks the tables while it runs."""
+those tables start with the owner. Rebuilding the indexes locks the tables while it runs.
+
+Edited with 0009: the payload's AlterField named an encoder class that 0009 made unneeded; it is
+left out (an encoder is Python only: the SQL of this migration is the same)."""
 
 import django.db.models.constraints
 import django.db.models.deletion
-import healthkit.chunk_payload
 from django.conf import settings
 from django.db import migrations, models
 
@@ -52,7 +54,9 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='applehealthimportchunk',
             name='payload',
-            field=models.JSONField(encoder=healthkit.chunk_payload.ChunkPayloadEncoder),
+            # the encoder this set (healthkit.chunk_payload.ChunkPayloadEncoder, Python only: no SQL) is
+            # gone since 0009 made the column text
+            field=models.JSONField(),
         ),
         migrations.AlterField(
             model_name='healthsample',

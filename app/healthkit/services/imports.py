@@ -16,12 +16,10 @@ from backend.jsonlog import log_context, log_context_bind
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
-from django.db.models import TextField
-from django.db.models.functions import Cast
 from django.utils import timezone
 
 from healthkit import errors
-from healthkit.chunk_payload import chunk_contents, chunk_payload
+from healthkit.chunk_payload import EMPTIED, chunk_contents, chunk_payload
 from healthkit.db import lock_timeout, query_cancelled_on_interrupt
 from healthkit.errors import ApplicationError
 from healthkit.metrics import batch_finalized_record
@@ -171,7 +169,7 @@ def chunks_create(
                 batch_id=batch_id,
                 index=first_index + number,
                 offset=first_offset + start,
-                payload=payload,
+                payload=payload.text,
                 payload_mac=payload.mac,
                 records_received=payload.count,
             )
@@ -197,10 +195,10 @@ def _chunk_import(*, chunk_id: str) -> ChunkImportResult:
     if not _chunk_claim(chunk_id=chunk_id):
         return _skipped(chunk_id)
     with transaction.atomic(), query_cancelled_on_interrupt():
-        chunk = _chunks_locked().defer("payload").annotate(payload_text=Cast("payload", TextField())).get(pk=chunk_id)
+        chunk = _chunks_locked().get(pk=chunk_id)
         if chunk.status in CHUNK_FINAL_STATUSES:  # another delivery of the same message won
             return _skipped(chunk_id, status=chunk.status)
-        items, _ = chunk_contents(chunk.payload_text, chunk.payload_mac, owner_id=chunk.batch.owner_id)
+        items, _ = chunk_contents(chunk.payload, chunk.payload_mac, owner_id=chunk.batch.owner_id)
         counts = items_apply(
             owner_id=chunk.batch.owner_id,
             items=items,
@@ -261,7 +259,7 @@ def _chunk_end(chunk: AppleHealthImportChunk, *, status: str, counts: Counts | N
     chunk.finished_at = timezone.now()
     fields = ["status", *OUTCOME_FIELDS, "error", "finished_at", "updated_at"]
     if status == ChunkStatus.SUCCEEDED and settings.HEALTHKIT_CHUNK_PAYLOAD_RETENTION_DAYS == 0:
-        chunk.payload, chunk.payload_cleared_at = [], chunk.finished_at  # the counts stay, the copy goes
+        chunk.payload, chunk.payload_cleared_at = EMPTIED, chunk.finished_at  # the counts stay, the copy goes
         fields += ["payload", "payload_cleared_at"]
     chunk.save(update_fields=fields)
 

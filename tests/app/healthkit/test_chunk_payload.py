@@ -44,10 +44,20 @@ def _as_jsonb_gives_it(text: str) -> str:
 def test_the_worker_reads_back_exactly_what_validation_gave_the_api():
     samples = parsed_samples(VARIED)
     stored = chunk_payload([*samples, DeletionIn(uuid="7C1E4F0A-2B3D-4E5F-8A9B-0C1D2E3F4A5C")], owner_id=OWNER)
-    items, trusted = chunk_contents(_as_jsonb_gives_it(stored.text), stored.mac, owner_id=OWNER)
+    items, trusted = chunk_contents(stored.text, stored.mac, owner_id=OWNER)
     assert trusted
     fingerprinted = [sample.to_content() | {"fingerprint": sample_fingerprint(owner_id=OWNER, sample=sample)} for sample in samples]
     assert items == fingerprinted + [DeletionIn(uuid="7C1E4F0A-2B3D-4E5F-8A9B-0C1D2E3F4A5C")]
+
+
+def test_the_mac_covers_the_exact_bytes_so_the_same_items_written_otherwise_are_validated_again():
+    samples = parsed_samples(VARIED)
+    stored = chunk_payload(samples, owner_id=OWNER)
+    for respelled in (_as_jsonb_gives_it(stored.text), stored.text + " ", " " + stored.text, stored.text.replace(":", ": ", 1)):
+        assert json.loads(respelled) == json.loads(stored.text)
+        items, trusted = chunk_contents(respelled, stored.mac, owner_id=OWNER)
+        assert not trusted
+        assert items == [sample.to_content() for sample in samples]  # derived again: no stored fingerprint taken
 
 
 def test_without_a_mac_the_items_are_validated_again_and_agree():
@@ -128,7 +138,8 @@ def test_a_payload_changed_in_the_database_is_validated_again_before_it_is_store
     _, (chunk,) = batch_with_chunks_create(user, [[heart_rate_sample(1), heart_rate_sample(2)]])
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE healthkit_applehealthimportchunk SET payload = jsonb_set(payload, '{1,value}', '\"fast\"') WHERE id = %s",
+            "UPDATE healthkit_applehealthimportchunk SET payload = jsonb_set(payload::jsonb, '{1,value}', '\"fast\"')::text "
+            "WHERE id = %s",
             [chunk.pk],
         )
     with pytest.raises(ApplicationError, match="chunk payload is invalid at sample 1: value"):

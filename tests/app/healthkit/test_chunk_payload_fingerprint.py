@@ -35,7 +35,7 @@ pytestmark = pytest.mark.django_db
 def _chunk_storing(owner, payload: ChunkPayload) -> AppleHealthImportChunk:
     """A queued chunk of a new batch of `owner` whose stored payload and MAC are `payload`'s."""
     _, (chunk,) = batch_with_chunks_create(owner, [RAW], raw_payloads=True)
-    AppleHealthImportChunk.objects.filter(pk=chunk.pk).update(payload=payload, payload_mac=payload.mac)
+    AppleHealthImportChunk.objects.filter(pk=chunk.pk).update(payload=payload.text, payload_mac=payload.mac)
     return chunk
 
 
@@ -49,7 +49,7 @@ def _imported(chunk: AppleHealthImportChunk) -> None:
 
 def test_each_stored_sample_carries_its_fingerprint_for_the_batchs_owner(user):
     _, (chunk,) = batch_with_chunks_create(user, [RAW])
-    stored = AppleHealthImportChunk.objects.get(pk=chunk.pk).payload
+    stored = json.loads(AppleHealthImportChunk.objects.get(pk=chunk.pk).payload)
     assert [item["fingerprint"] for item in stored] == [
         sample_fingerprint(owner_id=user.pk, sample=sample) for sample in parsed_samples(RAW)
     ]
@@ -69,7 +69,7 @@ def test_a_changed_fingerprint_without_a_valid_mac_is_computed_again(user):
     _, (chunk,) = batch_with_chunks_create(user, [RAW])
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE healthkit_applehealthimportchunk SET payload = jsonb_set(payload, '{0,fingerprint}', %s::jsonb) "
+            "UPDATE healthkit_applehealthimportchunk SET payload = jsonb_set(payload::jsonb, '{0,fingerprint}', %s::jsonb)::text "
             "WHERE id = %s",
             [json.dumps(FOREIGN_FINGERPRINT), chunk.pk],
         )
@@ -88,8 +88,10 @@ def test_a_payload_copied_to_another_owners_batch_is_validated_again_and_fingerp
             [mine.pk, theirs.pk],
         )
     copied = AppleHealthImportChunk.objects.get(pk=theirs.pk)
-    assert copied.payload_mac == mine.payload_mac and copied.payload[0]["fingerprint"]
-    assert not chunk_contents(json.dumps(copied.payload), copied.payload_mac, owner_id=other.pk)[1]
+    assert (copied.payload, copied.payload_mac) == (mine.payload, mine.payload_mac)  # the same bytes
+    assert json.loads(copied.payload)[0]["fingerprint"]
+    assert chunk_contents(mine.payload, mine.payload_mac, owner_id=user.pk)[1]
+    assert not chunk_contents(copied.payload, copied.payload_mac, owner_id=other.pk)[1]
     _imported(theirs)
     _imported(mine)
     assert stored_fingerprints(other) == expected_fingerprints(other, RAW)

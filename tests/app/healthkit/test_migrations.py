@@ -1,5 +1,7 @@
-"""Migrations 0002-0004 on rows written with 0001's schema and fingerprint; 0008 on a feed written before it."""
+"""Migrations 0002-0004 on rows written with 0001's schema and fingerprint; 0008 on a feed written
+before it; 0009 (the chunk payload as text) both ways."""
 
+import json
 import uuid
 
 import pytest
@@ -145,3 +147,64 @@ def test_after_0008_an_insert_that_names_no_change_id_gets_one_from_the_feed_seq
     from healthkit.sync.feed import ids_allocate_for
 
     assert change_id is not None and ids_allocate_for(changed=1, new=0)[0] == [change_id + 1]
+
+
+@pytest.fixture
+def jsonb_payload_apps():
+    """The schema before the chunk payload was text (0008), migrated to the newest after the test."""
+    apps = _migrate([("healthkit", "0008_compacted_changes_feed")])
+    yield apps
+    _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes("healthkit"))
+
+
+def _payload_column_type() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT data_type FROM information_schema.columns "
+            "WHERE table_name = 'healthkit_applehealthimportchunk' AND column_name = 'payload'"
+        )
+        return cursor.fetchone()[0]
+
+
+def test_0009_keeps_each_payload_as_jsonbs_text_and_its_chunk_imports_validated_again(jsonb_payload_apps, user):
+    from healthkit.chunk_payload import chunk_contents, chunk_payload
+    from healthkit.models import AppleHealthImportChunk
+    from healthkit.services.imports import chunk_import
+    from localservices.samples import heart_rate_samples
+    from tests.support.imports import expected_fingerprints, stored_fingerprints
+    from tests.support.samples import parsed_samples
+
+    raw = heart_rate_samples(3)
+    items = json.loads(chunk_payload(parsed_samples(raw), owner_id=user.pk).text)
+    Batch, Chunk = (jsonb_payload_apps.get_model("healthkit", name) for name in ("AppleHealthImportBatch", "AppleHealthImportChunk"))
+    batch = Batch.objects.create(owner_id=user.pk, chunks_total=2, records_received=len(raw))
+    queued = Chunk.objects.create(batch=batch, index=0, payload=items, payload_mac="f" * 64, records_received=len(raw))
+    emptied = Chunk.objects.create(batch=batch, index=1, payload=[], status="succeeded")
+    assert _payload_column_type() == "jsonb"
+
+    _migrate([("healthkit", "0009_chunk_payload_text")])
+    assert _payload_column_type() == "text"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s::jsonb::text", [json.dumps(items)])
+        (jsonb_text,) = cursor.fetchone()
+    stored = AppleHealthImportChunk.objects.get(pk=queued.pk)
+    assert (stored.payload, AppleHealthImportChunk.objects.get(pk=emptied.pk).payload) == (jsonb_text, "[]")
+    assert json.loads(stored.payload) == items and not chunk_contents(stored.payload, stored.payload_mac, owner_id=user.pk)[1]
+    assert chunk_import(chunk_id=str(queued.pk)).status == "succeeded"
+    assert stored_fingerprints(user) == expected_fingerprints(user, raw)
+
+
+def test_0009_reversed_gives_jsonb_back_what_the_new_code_wrote(jsonb_payload_apps, user):
+    from healthkit.chunk_payload import EMPTIED
+    from localservices.samples import heart_rate_samples
+    from tests.support.imports import batch_with_chunks_create
+
+    _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes("healthkit"))
+    _, (written, emptied) = batch_with_chunks_create(user, [heart_rate_samples(2), heart_rate_samples(1, start=5)])
+    type(emptied).objects.filter(pk=emptied.pk).update(payload=EMPTIED)
+
+    old_apps = _migrate([("healthkit", "0008_compacted_changes_feed")])
+    assert _payload_column_type() == "jsonb"
+    Chunk = old_apps.get_model("healthkit", "AppleHealthImportChunk")
+    assert Chunk.objects.get(pk=written.pk).payload == json.loads(written.payload)
+    assert Chunk.objects.get(pk=emptied.pk).payload == []

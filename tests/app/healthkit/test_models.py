@@ -60,6 +60,6 @@ def test_database_allows_many_batches_without_an_idempotency_key(user):
 
 def test_database_rejects_two_chunks_with_the_same_index_in_a_batch(user):
     batch = AppleHealthImportBatch.objects.create(owner=user, chunks_total=2)
-    AppleHealthImportChunk.objects.create(batch=batch, index=0, payload=[])
+    AppleHealthImportChunk.objects.create(batch=batch, index=0, payload="[]")
     with pytest.raises(IntegrityError), transaction.atomic():
-        AppleHealthImportChunk.objects.create(batch=batch, index=0, payload=[])
+        AppleHealthImportChunk.objects.create(batch=batch, index=0, payload="[]")

@@ -202,13 +202,13 @@ def test_the_imports_list_is_the_owners_batches_newest_first(
 def test_a_succeeded_chunk_keeps_its_counts_but_not_its_payload(api_client, django_capture_on_commit_callbacks):
     _import(api_client, django_capture_on_commit_callbacks, {"samples": heart_rate_samples(2)})
     chunk = AppleHealthImportChunk.objects.get()
-    assert (chunk.payload, chunk.records_created, chunk.payload_cleared_at is not None) == ([], 2, True)
+    assert (chunk.payload, chunk.records_created, chunk.payload_cleared_at is not None) == ("[]", 2, True)
 
 
 def test_the_retention_setting_keeps_a_chunks_payload(api_client, django_capture_on_commit_callbacks, settings):
     settings.HEALTHKIT_CHUNK_PAYLOAD_RETENTION_DAYS = 7
     _import(api_client, django_capture_on_commit_callbacks, {"samples": heart_rate_samples(2)})
-    assert len(AppleHealthImportChunk.objects.get().payload) == 2
+    assert len(json.loads(AppleHealthImportChunk.objects.get().payload)) == 2
 
 
 def test_purge_chunk_payloads_empties_payloads_older_than_the_retention(api_client, django_capture_on_commit_callbacks, settings):
@@ -225,7 +225,8 @@ def test_purge_chunk_payloads_empties_payloads_older_than_the_retention(api_clie
     call_command("purge_chunk_payloads")
     old.refresh_from_db()
     recent.refresh_from_db()
-    assert (old.payload, old.records_created, len(recent.payload)) == ([], 2, 2)
+    assert (old.payload, old.records_created, len(json.loads(recent.payload))) == ("[]", 2, 2)
+    assert old.payload_cleared_at is not None and recent.payload_cleared_at is None
 
 
 UUID_B = "7F4A0C1E-2B3D-4E5F-8A9B-0C1D2E3F4A5B"
