@@ -1,9 +1,9 @@
 """Import throughput on PostgreSQL: samples per second of three ways to store the same samples.
 
 - chunk path: `healthkit.services.imports.chunk_import`, the service the worker runs, over
-  chunks of HEALTHKIT_IMPORT_CHUNK_SIZE samples stored as the api stores them (parse and
-  validate the payload, fingerprint, INSERT ... ON CONFLICT DO NOTHING RETURNING in 500-row
-  statements, count, finalize, metrics);
+  chunks of HEALTHKIT_IMPORT_CHUNK_SIZE samples stored as the api stores them (verify the
+  payload's MAC over its stored text and parse it once, apply it under the owner's lock, COPY the
+  new rows, count, finalize, metrics: bench/README.md);
 - naive loop: per sample, parse, fingerprint and `HealthSample.objects.update_or_create`
   (the per-sample pattern the original design used);
 - raw COPY: the same rows (batch reference and feed id included), already built, streamed with
