@@ -123,33 +123,50 @@ def _verified(text: str, mac: str, owner_id: int) -> list | None:
     return None
 
 
+#: seconds east of UTC of each fixed-offset tzinfo a trusted item's instants had (a few dozen at most)
+_OFFSETS: dict = {}
+_OFFSETS_KEPT = 256
+
+
+def _offset(moment: datetime) -> int:
+    """offset_seconds(moment), cached by its tzinfo (fromisoformat gives fixed offsets): this runs
+    twice per trusted sample."""
+    seconds = _OFFSETS.get(moment.tzinfo)
+    if seconds is None:
+        seconds = offset_seconds(moment)
+        if len(_OFFSETS) < _OFFSETS_KEPT:
+            _OFFSETS[moment.tzinfo] = seconds
+    return seconds
+
+
 def _trusted_content(item: dict) -> dict | DeletionIn:
     """A verified item as HealthSample content (the keys of SampleIn.to_content, and its stored
     `fingerprint` when it has one: items_apply computes the missing ones)."""
     if DELETION_KEY in item and len(item) == 1:
         return DeletionIn(uuid=item[DELETION_KEY])
     start, end = datetime.fromisoformat(item["start"]), datetime.fromisoformat(item["end"])
-    correlation = item.get("correlation") or {}
+    get = item.get
+    correlation = get("correlation") or {}
     content = {
         "type": item["type"],
         "recognized": item["recognized"],
         "value": item["value"],
-        "unit": item.get("unit", ""),
+        "unit": get("unit", ""),
         "canonical_value": item["canonical_value"],
         "canonical_unit": item["canonical_unit"],
         "start_at": start,
         "end_at": end,
-        "start_offset": offset_seconds(start),
-        "end_offset": offset_seconds(end),
+        "start_offset": _offset(start),
+        "end_offset": _offset(end),
         "time_zone": item["time_zone"],
         "source_name": item["source_name"],
-        "source_bundle_id": item.get("source_bundle_id", ""),
-        "device": item.get("device", ""),
-        "metadata": item.get("metadata", {}),
-        "healthkit_uuid": item.get("uuid"),
+        "source_bundle_id": get("source_bundle_id", ""),
+        "device": get("device", ""),
+        "metadata": get("metadata", {}),
+        "healthkit_uuid": get("uuid"),
         "sync_identifier": item["sync_identifier"],
         "sync_version": item["sync_version"],
-        "workout_activity_type": item.get("workout_activity_type", ""),
+        "workout_activity_type": get("workout_activity_type", ""),
         "correlation_type": correlation.get("type", ""),
         "correlation_id": correlation.get("id", ""),
     }

@@ -50,6 +50,23 @@ def test_the_worker_reads_back_exactly_what_validation_gave_the_api():
     assert items == fingerprinted + [DeletionIn(uuid="7C1E4F0A-2B3D-4E5F-8A9B-0C1D2E3F4A5C")]
 
 
+def test_trusted_items_at_many_utc_offsets_each_keep_their_own_offsets():
+    offsets = ["+05:45", "-03:30", "+14:00", "+00:00", "-12:00", "+05:45", "Z", "-03:30"]
+    raw = [
+        heart_rate_sample(i, start=f"2024-03-10T01:30:00{offset}", end=f"2024-03-10T01:31:00{offset}")
+        for i, offset in enumerate(offsets)
+    ]
+    samples = parsed_samples(raw)
+    stored = chunk_payload(samples, owner_id=OWNER)
+    for _ in range(2):  # the offsets are cached by time zone after the first read
+        items, trusted = chunk_contents(stored.text, stored.mac, owner_id=OWNER)
+        assert trusted
+        assert [(item["start_offset"], item["end_offset"]) for item in items] == [
+            (sample.to_content()["start_offset"], sample.to_content()["end_offset"]) for sample in samples
+        ]
+    assert {item["start_offset"] for item in items} == {20700, -12600, 50400, 0, -43200}
+
+
 def test_the_mac_covers_the_exact_bytes_so_the_same_items_written_otherwise_are_validated_again():
     samples = parsed_samples(VARIED)
     stored = chunk_payload(samples, owner_id=OWNER)
