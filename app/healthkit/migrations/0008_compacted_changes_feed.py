@@ -54,10 +54,12 @@ def change_ids_assign(apps, schema_editor) -> None:
 
 
 def default_to_feed_sequence(apps, schema_editor) -> None:
+    """The sequence named in the default (a regclass constant), not looked up again for each row."""
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(
-            f"ALTER TABLE {SAMPLES} ALTER COLUMN change_id SET DEFAULT nextval(pg_get_serial_sequence('{FEED}', 'id'))"
-        )
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [FEED])
+            (sequence,) = cursor.fetchone()
+        schema_editor.execute(f"ALTER TABLE {SAMPLES} ALTER COLUMN change_id SET DEFAULT nextval('{sequence}'::regclass)")
 
 
 class Migration(migrations.Migration):

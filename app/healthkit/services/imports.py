@@ -16,6 +16,8 @@ from backend.jsonlog import log_context, log_context_bind
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from healthkit import errors
@@ -227,26 +229,37 @@ def _chunks_locked():
 
 
 def _chunk_claim(*, chunk_id: str) -> bool:
-    """Count an attempt (committed at once, so crashes count too); False if nothing to do."""
+    """Count an attempt (committed at once, so crashes count too); False if nothing to do.
+
+    Statements in autocommit, no transaction around them: the UPDATE that counts the attempt is
+    atomic on its own (it skips a chunk that ended meanwhile), and the batch's move to
+    `processing` (its first chunk's claim) only goes forward, so it may come in a statement of its own.
+    """
     now = timezone.now()
-    with transaction.atomic():
-        # the payload (up to a chunk of samples) is not needed to count an attempt
-        chunk = _chunks_locked().defer("payload").filter(pk=chunk_id).first()
-        if chunk is None:
-            logger.warning("import chunk %s does not exist (deleted?); nothing to do", chunk_id)
-            return False
-        log_context_bind(batch_id=str(chunk.batch_id))
-        if chunk.status in CHUNK_FINAL_STATUSES:
-            logger.info("import chunk %s already %s; nothing to do", chunk_id, chunk.status)
-            return False
-        chunk.attempts += 1
-        chunk.status = ChunkStatus.PROCESSING
-        chunk.started_at = chunk.started_at or now
-        chunk.save(update_fields=("attempts", "status", "started_at", "updated_at"))
-        if chunk.batch.status == BatchStatus.QUEUED:  # a batch's status only moves forward
-            AppleHealthImportBatch.objects.filter(pk=chunk.batch_id, status=BatchStatus.QUEUED).update(
-                status=BatchStatus.PROCESSING, started_at=now, updated_at=now
-            )
+    batch_id, batch_status = (
+        AppleHealthImportChunk.objects.filter(pk=chunk_id).values_list("batch_id", "batch__status").first() or (None, None)
+    )
+    if batch_id is None:
+        logger.warning("import chunk %s does not exist (deleted?); nothing to do", chunk_id)
+        return False
+    log_context_bind(batch_id=str(batch_id))
+    claimed = (
+        AppleHealthImportChunk.objects.filter(pk=chunk_id)
+        .exclude(status__in=CHUNK_FINAL_STATUSES)
+        .update(
+            attempts=F("attempts") + 1,
+            status=ChunkStatus.PROCESSING,
+            started_at=Coalesce("started_at", Value(now)),
+            updated_at=now,
+        )
+    )
+    if not claimed:
+        logger.info("import chunk %s already ended; nothing to do", chunk_id)
+        return False
+    if batch_status == BatchStatus.QUEUED:
+        AppleHealthImportBatch.objects.filter(pk=batch_id, status=BatchStatus.QUEUED).update(
+            status=BatchStatus.PROCESSING, started_at=now, updated_at=now
+        )
     return True
 
 

@@ -95,16 +95,12 @@ def _sequence(table: str) -> str:
     return _SEQUENCES[table]
 
 
-def ids_allocate(*requests: tuple[str, int]) -> list[list[int]]:
-    """For each (table, count): `count` new ids from the table's id sequence, ascending; one statement for all."""
-    result: list[list[int]] = [[] for _ in requests]
-    wanted = [(index, table, count) for index, (table, count) in enumerate(requests) if count]
-    if not wanted:
-        return result
-    sql = " UNION ALL ".join(f"SELECT {index}, nextval(%s::regclass) FROM generate_series(1, %s)" for index, _, _ in wanted)
-    for index, value in server_bound_fetchall(sql, [item for _, table, count in wanted for item in (_sequence(table), count)]):
-        result[index].append(value)
-    return [sorted(ids) for ids in result]
+def ids_allocate(table: str, count: int) -> list[int]:
+    """`count` new ids from the table's id sequence, ascending."""
+    if count == 0:
+        return []
+    sql = "SELECT nextval(%s::regclass) FROM generate_series(1, %s) ORDER BY 1"
+    return [row[0] for row in server_bound_fetchall(sql, [_sequence(table), count])]
 
 
 def copy_rows(table: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence]) -> None:

@@ -12,8 +12,9 @@ from uuid import UUID
 
 from django.db import connection
 
-from healthkit.models import ChangeKind, HealthSample, HealthSampleChange
+from healthkit.models import ChangeKind, HealthSampleChange
 from healthkit.sync.bulk import copy_rows, ids_allocate
+from healthkit.sync.plan import Row
 
 _TABLE = HealthSampleChange._meta.db_table
 _REMOVAL_COLUMNS = (
@@ -22,16 +23,20 @@ _REMOVAL_COLUMNS = (
 )  # fmt: skip
 
 
-def ids_allocate_for(*, changed: int, new: int) -> tuple[list[int], list[int]]:
-    """Feed ids for `changed` rows and row ids for `new` rows, ascending (call under the owner's lock).
+def change_ids_assign(*, updated: list[Row], created: list[Row]) -> None:
+    """Give each row whose content the chunk changed a new feed id (call under the owner's lock).
 
-    PostgreSQL: both from their sequences in one statement. SQLite (dev; it serializes writers):
-    the feed table's AUTOINCREMENT counter moved on by `changed`, and no row ids (the inserts make them).
+    PostgreSQL: the updated rows' from the feed's sequence in one statement; created rows take
+    theirs from the column's default (the same sequence: migration 0008) as they are COPY'd in.
+    SQLite (dev; it serializes writers): both, from the feed table's AUTOINCREMENT counter.
     """
     if connection.vendor == "postgresql":
-        change_ids, row_ids = ids_allocate((_TABLE, changed), (HealthSample._meta.db_table, new))
-        return change_ids, row_ids
-    return _sqlite_ids_allocate(changed), []
+        rows, ids = updated, ids_allocate(_TABLE, len(updated))
+    else:
+        rows = updated + created
+        ids = _sqlite_ids_allocate(len(rows))
+    for row, change_id in zip(rows, ids, strict=True):
+        row.change_id = change_id
 
 
 def _sqlite_ids_allocate(count: int) -> list[int]:

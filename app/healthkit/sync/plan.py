@@ -26,7 +26,7 @@ CONTENT_FIELDS = (
 )  # fmt: skip
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """A sample row: `id` None until inserted; `content` keyed by CONTENT_FIELDS."""
 
@@ -67,13 +67,13 @@ class Tombstone:
     dirty: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class SampleWrite:
-    content: dict  # CONTENT_FIELDS
+    content: dict  # CONTENT_FIELDS; the row it creates or replaces takes this dict (not a copy)
     position: int
 
 
-@dataclass
+@dataclass(slots=True)
 class DeleteWrite:
     uuid: str
     position: int
@@ -157,7 +157,8 @@ class Plan:
         return self._anonymous_upsert(write)
 
     def _anonymous_upsert(self, write: SampleWrite) -> None:
-        fellows = self._live(self._by_fingerprint.get(write.content["fingerprint"], []))
+        fellows = self._by_fingerprint.get(write.content["fingerprint"])
+        fellows = self._live(fellows) if fellows else fellows
         if not fellows:
             return self._create(write)
         row = next((r for r in fellows if r.anonymous), None)
@@ -175,6 +176,8 @@ class Plan:
         self.counts.updated += 1
 
     def _stale_by_tombstone(self, write: SampleWrite) -> bool:
+        if not self.tombstones:
+            return False
         content = write.content
         uuid, sync = content["healthkit_uuid"], content["sync_identifier"]
         if uuid and uuid in self.tombstones and self.tombstones[uuid].position > write.position:
@@ -204,7 +207,7 @@ class Plan:
             self.counts.updated += 1
         self._unindex(row)
         self._evict_holders(write.content, keep=row)
-        row.content = dict(write.content)
+        row.content = write.content
         row.changed = row.changed or not same
         row.moved = row.moved or row.position != write.position
         row.position = write.position
@@ -220,7 +223,7 @@ class Plan:
 
     def _create(self, write: SampleWrite) -> None:
         self._evict_holders(write.content, keep=None)
-        row = Row(content=dict(write.content), position=write.position, changed=True)
+        row = Row(content=write.content, position=write.position, changed=True)
         self.rows.append(row)
         self._index(row)
         self._tombstone_forget(row.uuid)

@@ -6,6 +6,7 @@ validation still run in parallel), so there is one lock per transaction and no l
 wrong, and the owner's feed entries get ids in commit order (healthkit.sync.feed).
 """
 
+from operator import itemgetter
 from uuid import UUID
 
 import orjson
@@ -16,7 +17,7 @@ from django.utils import timezone
 
 from healthkit.models import HealthSample, HealthSampleDeletion
 from healthkit.sync.bulk import copy_rows, server_bound_fetchall, unnest_update
-from healthkit.sync.feed import ids_allocate_for, removals_append
+from healthkit.sync.feed import change_ids_assign, removals_append
 from healthkit.sync.plan import CONTENT_FIELDS, DeleteWrite, Plan, Row, SampleWrite, Tombstone
 
 #: first key of the two-key advisory lock (the second is the owner id): "HK"
@@ -151,12 +152,7 @@ def plan_save(plan: Plan, *, owner_id: int, batch_id) -> None:
     gone = [row for row in plan.rows if row.existed and row.deleted]
     kept = [row for row in plan.rows if row.existed and not row.deleted and (row.changed or row.moved)]
     new = [row for row in plan.rows if not row.existed and not row.deleted]
-    changed = [row for row in kept + new if row.changed]
-    change_ids, row_ids = ids_allocate_for(changed=len(changed), new=len(new))
-    for row, change_id in zip(changed, change_ids, strict=True):
-        row.change_id = change_id
-    for row, row_id in zip(new, row_ids, strict=False):  # none on SQLite: its inserts make them
-        row.id = row_id
+    change_ids_assign(updated=[row for row in kept if row.changed], created=new)
     if gone:
         HealthSample.objects.filter(id__in=[row.id for row in gone]).delete()
     batch = _uuid(str(batch_id)) if batch_id else None
@@ -182,11 +178,8 @@ def _rows_update(rows: list[Row], *, batch: UUID | None, now) -> None:
         return
     table = HealthSample._meta.db_table
     for start in range(0, len(changed), BULK_SIZE):
-        values = [
-            (row.id, batch, now, row.change_id, row.position, *_content(row))
-            for row in changed[start : start + BULK_SIZE]
-        ]
-        unnest_update(table, (("id", "int8"), *_ROW_COLUMNS[2:]), values)
+        values = [(row.id, batch, now, row.change_id, row.position, *_content(row)) for row in changed[start : start + BULK_SIZE]]
+        unnest_update(table, _UPDATE_COLUMNS, values)
     for start in range(0, len(moved), BULK_SIZE):
         unnest_update(table, (("id", "int8"), ("position", "int8")), [(row.id, row.position) for row in moved[start : start + BULK_SIZE]])
 
@@ -197,27 +190,35 @@ _CONTENT_TYPES = {
     "end_at": "timestamptz", "start_offset": "int4", "end_offset": "int4", "metadata": "jsonb",
     "healthkit_uuid": "uuid", "sync_version": "int8",
 }  # fmt: skip
-#: the columns a chunk writes: owner and created_at (new rows), then what a change sets (updates too)
-_ROW_COLUMNS = (
+_CONTENT_COLUMNS = tuple((name, _CONTENT_TYPES.get(name, "text")) for name in CONTENT_FIELDS)
+#: a new row's columns: its id and change_id come from their defaults (PostgreSQL: the sequences)
+_INSERT_COLUMNS = (
     ("owner_id", "int4"), ("created_at", "timestamptz"), ("import_batch_id", "uuid"), ("updated_at", "timestamptz"),
-    ("change_id", "int8"), ("position", "int8"), *((name, _CONTENT_TYPES.get(name, "text")) for name in CONTENT_FIELDS),
+    ("position", "int8"), *_CONTENT_COLUMNS,
+)  # fmt: skip
+#: what a change sets on a stored row (found by id)
+_UPDATE_COLUMNS = (
+    ("id", "int8"), ("import_batch_id", "uuid"), ("updated_at", "timestamptz"), ("change_id", "int8"), ("position", "int8"),
+    *_CONTENT_COLUMNS,
 )  # fmt: skip
 _UUID = CONTENT_FIELDS.index("healthkit_uuid")
+_content_values = itemgetter(*CONTENT_FIELDS)
 
 
 def _uuid(text: str | None) -> UUID | None:
     return UUID(text) if text else None
 
 
-def _content(row: Row) -> list:
+def _content(row: Row) -> tuple:
     """The row's content in CONTENT_FIELDS order, its uuid as a UUID (binary COPY and arrays take that)."""
-    content = [row.content[name] for name in CONTENT_FIELDS]
-    content[_UUID] = _uuid(content[_UUID])
-    return content
+    content = _content_values(row.content)
+    if content[_UUID] is None:
+        return content
+    return (*content[:_UUID], UUID(content[_UUID]), *content[_UUID + 1 :])
 
 
 def _rows_insert(rows: list[Row], *, owner_id: int, batch: UUID | None, now) -> None:
-    """New rows, their ids allocated already (PostgreSQL): COPY'd in (binary)."""
+    """New rows: COPY'd in (binary) on PostgreSQL, their ids and change ids from the columns' defaults."""
     if connection.vendor != "postgresql":
         models = [
             _model(row, owner_id=owner_id, import_batch_id=batch, updated_at=now, change_id=row.change_id) for row in rows
@@ -227,8 +228,7 @@ def _rows_insert(rows: list[Row], *, owner_id: int, batch: UUID | None, now) -> 
             row.id = model.id
         return
     table = HealthSample._meta.db_table
-    values = [(row.id, owner_id, now, batch, now, row.change_id, row.position, *_content(row)) for row in rows]
-    copy_rows(table, (("id", "int8"), *_ROW_COLUMNS), values)
+    copy_rows(table, _INSERT_COLUMNS, [(owner_id, now, batch, now, row.position, *_content(row)) for row in rows])
 
 
 def _tombstones_save(plan: Plan, *, owner_id: int, batch_id) -> None:

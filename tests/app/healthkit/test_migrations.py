@@ -144,9 +144,9 @@ def test_after_0008_an_insert_that_names_no_change_id_gets_one_from_the_feed_seq
             [user.pk, "e" * 64],
         )
         (change_id,) = cursor.fetchone()
-    from healthkit.sync.feed import ids_allocate_for
+    from healthkit.sync.bulk import ids_allocate
 
-    assert change_id is not None and ids_allocate_for(changed=1, new=0)[0] == [change_id + 1]
+    assert change_id is not None and ids_allocate("healthkit_healthsamplechange", 1) == [change_id + 1]
 
 
 @pytest.fixture
