@@ -24,6 +24,7 @@ from healthkit import errors
 from healthkit.chunk_payload import EMPTIED, chunk_contents, chunk_payload
 from healthkit.db import lock_timeout, query_cancelled_on_interrupt
 from healthkit.errors import ApplicationError
+from healthkit.gc_pause import gc_paused
 from healthkit.metrics import batch_finalized_record
 from healthkit.outbox import chunk_messages_send_on_commit
 from healthkit.models import (
@@ -196,7 +197,7 @@ def chunk_import(*, chunk_id: str) -> ChunkImportResult:
 def _chunk_import(*, chunk_id: str) -> ChunkImportResult:
     if not _chunk_claim(chunk_id=chunk_id):
         return _skipped(chunk_id)
-    with transaction.atomic(), query_cancelled_on_interrupt():
+    with gc_paused(), transaction.atomic(), query_cancelled_on_interrupt():
         chunk = _chunks_locked().get(pk=chunk_id)
         if chunk.status in CHUNK_FINAL_STATUSES:  # another delivery of the same message won
             return _skipped(chunk_id, status=chunk.status)

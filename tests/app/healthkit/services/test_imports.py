@@ -1,3 +1,5 @@
+import gc
+
 import pytest
 from healthkit import errors
 from healthkit.errors import ApplicationError
@@ -161,6 +163,7 @@ def test_the_last_chunk_to_end_completes_the_batch(user):
         1.0,
     )
     assert batch.finished_at is not None
+    assert gc.isenabled()
 
 
 @pytest.mark.django_db
@@ -171,6 +174,7 @@ def test_an_invalid_payload_raises_and_writes_nothing(user):
         chunk_import(chunk_id=str(chunk.pk))
     assert HealthSample.objects.count() == 0
     assert _chunk(chunk).attempts == 1
+    assert gc.isenabled()  # paused while the chunk was applied (healthkit.gc_pause), on again after the error
 
 
 @pytest.mark.django_db
