@@ -33,6 +33,7 @@ class DrainResult:
 def _backlog(servers: BenchServers, *, messages: int, name: str):
     """A batch of `messages` one-sample chunks, and a queue holding one message per chunk."""
     from bench.import_throughput import _chunks_stored, _owner
+    from healthkit.outbox import chunks_enqueued_mark
 
     owner = _owner(name)
     chunk_ids = _chunks_stored(owner, heart_rate_samples(messages), chunk_size=1)
@@ -44,6 +45,7 @@ def _backlog(servers: BenchServers, *, messages: int, name: str):
             for i, chunk_id in enumerate(chunk_ids[start : start + SEND_BATCH])
         ]
         client.send_message_batch(QueueUrl=queue.url, Entries=entries)
+    chunks_enqueued_mark(chunk_ids)  # as the outbox does: else any worker's sweeper sends them again, to its own queue
     return queue, chunk_ids
 
 
