@@ -151,7 +151,9 @@ class ChangeSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["upsert", "delete"])
     sample_id = serializers.IntegerField()
     uuid = serializers.UUIDField(source="healthkit_uuid", allow_null=True)
-    sample = SampleOutSerializer(source="data", allow_null=True, help_text="the sample after the change; null for deletions")
+    sample = SampleOutSerializer(
+        source="data", allow_null=True, help_text="the sample as it is now (the feed holds its latest change); null for deletions"
+    )
     batch = serializers.UUIDField(source="import_batch_id", allow_null=True)
 
     def to_representation(self, instance) -> dict:
