@@ -89,16 +89,16 @@ class FeedPage:
 
 
 #: the ids of the feed's next entries, in ONE statement (one snapshot): stored rows by change_id
-#: (`row` 1), the entries table (removals, and upserts from before migration 0008; `row` 0). A row
-#: and its last old entry share an id (migration 0008); the row comes first.
+#: (`stored` 1), the entries table (removals, and upserts from before migration 0008; `stored` 0).
+#: A row and its last old entry share an id (migration 0008); the row comes first.
 _FEED_IDS = (
-    "SELECT id, row FROM ("
-    " SELECT * FROM (SELECT change_id AS id, 1 AS row FROM healthkit_healthsample"
+    "SELECT id, stored FROM ("
+    " SELECT * FROM (SELECT change_id AS id, 1 AS stored FROM healthkit_healthsample"
     "  WHERE owner_id = %(owner)s AND change_id > %(after)s ORDER BY change_id LIMIT %(limit)s) AS rows"
     " UNION ALL"
-    " SELECT * FROM (SELECT id, 0 AS row FROM healthkit_healthsamplechange"
+    " SELECT * FROM (SELECT id, 0 AS stored FROM healthkit_healthsamplechange"
     "  WHERE owner_id = %(owner)s AND id > %(after)s ORDER BY id LIMIT %(limit)s) AS entries"
-    ") AS feed ORDER BY id, row DESC"
+    ") AS feed ORDER BY id, stored DESC"
 )
 
 
@@ -108,8 +108,8 @@ def _feed_ids(*, owner_id: int, after_id: int, limit: int) -> list[tuple[int, bo
         cursor.execute(_FEED_IDS, {"owner": owner_id, "after": after_id, "limit": limit})
         found = cursor.fetchall()
     ids: dict[int, bool] = {}
-    for entry_id, row in found:
-        ids.setdefault(entry_id, bool(row))
+    for entry_id, stored in found:
+        ids.setdefault(entry_id, bool(stored))
     return list(ids.items())[:limit]
 
 
@@ -120,20 +120,17 @@ def changes_page(*, user: AbstractBaseUser, after_id: int, limit: int) -> FeedPa
     """
     ids = _feed_ids(owner_id=user.pk, after_id=after_id, limit=limit + 1)
     page = ids[:limit]
-    rows = HealthSample.objects.filter(owner=user, change_id__in=[entry_id for entry_id, row in page if row])
-    samples = {sample.change_id: sample for sample in rows}
-    old = HealthSampleChange.objects.filter(owner=user, id__in=[entry_id for entry_id, row in page if not row])
-    changes = {change.id: change for change in old}
-    entries = []
-    for entry_id, row in page:
-        if row and entry_id in samples:
-            sample = samples[entry_id]
-            entries.append(
-                FeedEntry(entry_id, "upsert", sample.id, sample.healthkit_uuid, sample_snapshot(sample), sample.import_batch_id)
-            )
-        elif not row:
-            change = changes[entry_id]
-            entries.append(
-                FeedEntry(entry_id, change.kind, change.sample_id, change.healthkit_uuid, change.data, change.import_batch_id)
-            )
+    rows = HealthSample.objects.filter(owner=user, change_id__in=[entry_id for entry_id, stored in page if stored])
+    found = {sample.change_id: _row_entry(sample) for sample in rows}
+    others = HealthSampleChange.objects.filter(owner=user, id__in=[entry_id for entry_id, stored in page if not stored])
+    found |= {change.id: _table_entry(change) for change in others}
+    entries = [found[entry_id] for entry_id, _ in page if entry_id in found]
     return FeedPage(entries=entries, last_id=page[-1][0] if page else after_id, has_more=len(ids) > limit)
+
+
+def _row_entry(sample: HealthSample) -> FeedEntry:
+    return FeedEntry(sample.change_id, "upsert", sample.id, sample.healthkit_uuid, sample_snapshot(sample), sample.import_batch_id)
+
+
+def _table_entry(change: HealthSampleChange) -> FeedEntry:
+    return FeedEntry(change.id, change.kind, change.sample_id, change.healthkit_uuid, change.data, change.import_batch_id)
