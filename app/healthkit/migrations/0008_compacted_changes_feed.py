@@ -5,6 +5,12 @@ the feed's sequence), so a reader's cursor keeps its meaning: what it read up to
 The old entries stay (expand only): code from before this migration, during a rollout or after a
 rollback, still writes and reads them, and the new reader serves them too (healthkit.selectors).
 On PostgreSQL the column defaults to the feed's sequence, so that the old code's inserts get an id.
+
+Its cost grows with the sample table: the UPDATE writes every row once, and the NOT NULL check
+and the new index read it all, holding a lock that blocks the chunks' writes meanwhile. Fine
+for a young deployment; on one with hundreds of millions of samples, run it in a maintenance
+window with the workers scaled to 0 (and `migrate_locked --timeout` and the api's
+`healthCheckGracePeriodSeconds` raised to cover it).
 """
 
 from django.db import migrations, models
