@@ -31,6 +31,7 @@ import hmac
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 import orjson
 from django.conf import settings
@@ -123,20 +124,11 @@ def _verified(text: str, mac: str, owner_id: int) -> list | None:
     return None
 
 
-#: seconds east of UTC of each fixed-offset tzinfo a trusted item's instants had (a few dozen at most)
-_OFFSETS: dict = {}
-_OFFSETS_KEPT = 256
-
-
-def _offset(moment: datetime) -> int:
-    """offset_seconds(moment), cached by its tzinfo (fromisoformat gives fixed offsets): this runs
-    twice per trusted sample."""
-    seconds = _OFFSETS.get(moment.tzinfo)
-    if seconds is None:
-        seconds = offset_seconds(moment)
-        if len(_OFFSETS) < _OFFSETS_KEPT:
-            _OFFSETS[moment.tzinfo] = seconds
-    return seconds
+@lru_cache(maxsize=256)
+def _zone_offset(zone) -> int:
+    """offset_seconds of an instant in `zone`, any instant: fromisoformat gives fixed-offset zones.
+    Cached: this runs twice per trusted sample, and a chunk has a few zones."""
+    return offset_seconds(datetime(2000, 1, 1, tzinfo=zone))
 
 
 def _trusted_content(item: dict) -> dict | DeletionIn:
@@ -156,8 +148,8 @@ def _trusted_content(item: dict) -> dict | DeletionIn:
         "canonical_unit": item["canonical_unit"],
         "start_at": start,
         "end_at": end,
-        "start_offset": _offset(start),
-        "end_offset": _offset(end),
+        "start_offset": _zone_offset(start.tzinfo),
+        "end_offset": _zone_offset(end.tzinfo),
         "time_zone": item["time_zone"],
         "source_name": item["source_name"],
         "source_bundle_id": get("source_bundle_id", ""),
